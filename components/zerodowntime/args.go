@@ -1,0 +1,167 @@
+package zerodowntime
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Defaults for Args.
+const (
+	DefaultReplicas        = 3
+	DefaultPort            = 8080
+	DefaultReadinessPath   = "/readyz"
+	DefaultLivenessPath    = "/livez"
+	DefaultMaxSurge        = "50%"
+	DefaultScheme          = SchemeInternal
+	DefaultCPURequest      = "100m"
+	DefaultMemoryRequest   = "128Mi"
+	DefaultRunAsUser       = 65532
+	DefaultImagePullPolicy = "IfNotPresent"
+	// SchemeInternal makes the ALB reachable only inside the VPC (the LBC's default).
+	SchemeInternal = "internal"
+	// SchemeInternetFacing makes the ALB public.
+	SchemeInternetFacing = "internet-facing"
+)
+
+// Args configures a ZeroDowntimeApp.
+//
+// Values that other resources commonly produce (image, namespace, host,
+// certificate ARNs, environment values) are Pulumi Inputs. The shape of the
+// app and its timing are plain values on purpose: they are validated when
+// NewZeroDowntimeApp is called, before any child resource is registered, so a
+// bad combination fails `pulumi preview` with nothing created.
+type Args struct {
+	// Namespace to deploy into. Required. It must carry the label
+	// `elbv2.k8s.aws/pod-readiness-gate-inject: enabled`; pass the
+	// Namespace resource's name output to order the app after it.
+	Namespace pulumi.StringInput
+	// Image is the container image; prefer a reference by digest so that a
+	// new build rolls the app and an unchanged one does not. Required.
+	Image pulumi.StringInput
+	// AppName names the Kubernetes objects and labels; defaults to the
+	// component's resource name. A DNS-1035 label of at most 63 characters.
+	AppName string
+	// Version is recorded in the pod label app.kubernetes.io/version.
+	Version string
+	// Replicas is the desired pod count. Default 3.
+	Replicas int
+	// Port is the container's HTTP port. Default 8080.
+	Port int
+	// ReadinessPath answers 200 only when the app can take traffic, and
+	// fails while it drains. It is also the ALB health-check path. Default /readyz.
+	ReadinessPath string
+	// LivenessPath answers 200 while the process is healthy. Must differ
+	// from ReadinessPath. Default /livez.
+	LivenessPath string
+	// MaxSurge is the rollout's surge, an integer ("2") or a percentage
+	// ("50%"). maxUnavailable is always 0. Default 50%.
+	MaxSurge string
+	// Timing holds the inputs of the timing model; see TimingArgs.
+	Timing TimingArgs
+	// ShutdownTimeoutEnv, when set, names an environment variable that
+	// receives the model's drain budget as a Go duration (e.g. "12s"), so the
+	// app's graceful shutdown uses the same number as the grace period.
+	ShutdownTimeoutEnv string
+	// Env sets container environment variables.
+	Env map[string]pulumi.StringInput
+	// Resources are the container's requests and limits.
+	Resources Resources
+	// RunAsUser is the non-root UID the container runs as. Default 65532.
+	RunAsUser int
+	// ImagePullPolicy is Always, IfNotPresent or Never. Default IfNotPresent.
+	ImagePullPolicy string
+	// PreStopExecFallback replaces the native preStop sleep (GA in
+	// Kubernetes 1.34) with `exec: [sleep, N]`, for older clusters. The
+	// image must then contain a sleep binary (distroless and scratch do not).
+	PreStopExecFallback bool
+	// DisablePodDisruptionBudget skips the PodDisruptionBudget.
+	DisablePodDisruptionBudget bool
+	// Ingress configures the ALB.
+	Ingress IngressArgs
+	// DependsOn lists resources every child waits for, typically the LBC's
+	// Helm release: its webhooks must serve before the Service, Ingress and
+	// pods are created.
+	DependsOn []pulumi.Resource
+}
+
+// Resources are container resource requests and limits as Kubernetes
+// quantities.
+type Resources struct {
+	// CPURequest defaults to 100m. No CPU limit is set: throttling a
+	// draining pod stretches its shutdown.
+	CPURequest string
+	// MemoryRequest defaults to 128Mi.
+	MemoryRequest string
+	// MemoryLimit defaults to MemoryRequest.
+	MemoryLimit string
+}
+
+// IngressArgs configures the Ingress the AWS Load Balancer Controller turns
+// into an ALB.
+type IngressArgs struct {
+	// Host restricts the rule to one host name; empty matches any host.
+	Host pulumi.StringInput
+	// Paths routed to the app, each a prefix starting with "/". Default ["/"].
+	Paths []string
+	// GroupName joins an IngressGroup that shares one ALB
+	// (alb.ingress.kubernetes.io/group.name).
+	GroupName string
+	// Scheme is internal or internet-facing. Default internal.
+	Scheme string
+	// TLS, when set, adds an HTTPS listener with these certificates and
+	// redirects HTTP to HTTPS.
+	TLS *TLSArgs
+	// IdleTimeoutSeconds sets the ALB idle timeout; required when
+	// Timing.MaxRequestSeconds exceeds the ALB default of 60 s.
+	IdleTimeoutSeconds int
+}
+
+// TLSArgs configures the HTTPS listener.
+type TLSArgs struct {
+	// CertificateArns are ACM certificate ARNs; the first is the default
+	// certificate. Required.
+	CertificateArns pulumi.StringArrayInput
+}
+
+// withDefaults returns a copy of args with defaults applied.
+func (a Args) withDefaults(name string) Args {
+	if a.AppName == "" {
+		a.AppName = name
+	}
+	if a.Replicas == 0 {
+		a.Replicas = DefaultReplicas
+	}
+	if a.Port == 0 {
+		a.Port = DefaultPort
+	}
+	if a.ReadinessPath == "" {
+		a.ReadinessPath = DefaultReadinessPath
+	}
+	if a.LivenessPath == "" {
+		a.LivenessPath = DefaultLivenessPath
+	}
+	if a.MaxSurge == "" {
+		a.MaxSurge = DefaultMaxSurge
+	}
+	if a.RunAsUser == 0 {
+		a.RunAsUser = DefaultRunAsUser
+	}
+	if a.ImagePullPolicy == "" {
+		a.ImagePullPolicy = DefaultImagePullPolicy
+	}
+	if a.Resources.CPURequest == "" {
+		a.Resources.CPURequest = DefaultCPURequest
+	}
+	if a.Resources.MemoryRequest == "" {
+		a.Resources.MemoryRequest = DefaultMemoryRequest
+	}
+	if a.Resources.MemoryLimit == "" {
+		a.Resources.MemoryLimit = a.Resources.MemoryRequest
+	}
+	if len(a.Ingress.Paths) == 0 {
+		a.Ingress.Paths = []string{"/"}
+	}
+	if a.Ingress.Scheme == "" {
+		a.Ingress.Scheme = DefaultScheme
+	}
+	return a
+}

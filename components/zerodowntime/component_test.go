@@ -1,0 +1,433 @@
+package zerodowntime
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zdt-eks/zdt/internal/pulumitest"
+)
+
+const (
+	typeDeployment = "kubernetes:apps/v1:Deployment"
+	typeService    = "kubernetes:core/v1:Service"
+	typeIngress    = "kubernetes:networking.k8s.io/v1:Ingress"
+	typePDB        = "kubernetes:policy/v1:PodDisruptionBudget"
+	testHostname   = "k8s-demo-web-0123456789.eu-west-1.elb.amazonaws.com"
+)
+
+// ingressStatus plays the AWS Load Balancer Controller: it writes the ALB
+// hostname into the Ingress status.
+func ingressStatus(typ, _ string, _ resource.PropertyMap) resource.PropertyMap {
+	if typ != typeIngress {
+		return nil
+	}
+	return resource.NewPropertyMapFromMap(map[string]any{
+		"status": map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"hostname": testHostname}}}},
+	})
+}
+
+type result struct {
+	rec      *pulumitest.Recorder
+	hostname string
+	url      string
+	timing   Timing
+}
+
+// deploy runs NewZeroDowntimeApp under mocks and waits for its outputs.
+func deploy(t *testing.T, name string, args *Args) (result, error) {
+	t.Helper()
+	rec := pulumitest.NewRecorder(ingressStatus)
+	var res result
+	res.rec = rec
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		app, err := NewZeroDowntimeApp(ctx, name, args)
+		if err != nil {
+			return err
+		}
+		res.timing = app.Timing
+		var wg sync.WaitGroup
+		wg.Add(1)
+		pulumi.All(app.AlbHostname, app.URL).ApplyT(func(v []any) error {
+			res.hostname, res.url = v[0].(string), v[1].(string)
+			wg.Done()
+			return nil
+		})
+		wg.Wait()
+		return nil
+	}, pulumi.WithMocks("zdt", "test", rec))
+	return res, err
+}
+
+func baseArgs() *Args {
+	return &Args{
+		Namespace: pulumi.String("apps"),
+		Image:     pulumi.String("registry.example/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+		Version:   "v1",
+		Timing:    TimingArgs{BootSeconds: 10, MaxRequestSeconds: 5},
+	}
+}
+
+func mustDeploy(t *testing.T, name string, args *Args) result {
+	t.Helper()
+	res, err := deploy(t, name, args)
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	return res
+}
+
+func mustFind(t *testing.T, rec *pulumitest.Recorder, typ, name string) pulumitest.Resource {
+	t.Helper()
+	r, ok := rec.Find(typ, name)
+	if !ok {
+		t.Fatalf("%s %q not registered; have %v", typ, name, rec.Types())
+	}
+	return r
+}
+
+func get(t *testing.T, r pulumitest.Resource, path ...any) any {
+	t.Helper()
+	v, ok := r.Get(path...)
+	if !ok {
+		t.Fatalf("%s %s: no value at %v", r.Type, r.Name, path)
+	}
+	return v
+}
+
+func TestRegistersEveryObjectAsChildren(t *testing.T) {
+	res := mustDeploy(t, "web", baseArgs())
+	for _, typ := range []string{typeService, typeIngress, typeDeployment, typePDB} {
+		r := mustFind(t, res.rec, typ, "web")
+		if !r.ChildOf(TypeToken, "web") {
+			t.Errorf("%s is not parented to the component (parent %q)", typ, r.Parent)
+		}
+	}
+	if _, ok := res.rec.Find(TypeToken, "web"); !ok {
+		t.Fatal("component itself not registered")
+	}
+	if !strings.HasSuffix(TypeToken, "ZeroDowntimeApp") {
+		t.Errorf("type token %q", TypeToken)
+	}
+}
+
+func TestDependencyOrderGivesFirstPodsTheirGate(t *testing.T) {
+	res := mustDeploy(t, "web", baseArgs())
+	dep := mustFind(t, res.rec, typeDeployment, "web")
+	ing := mustFind(t, res.rec, typeIngress, "web")
+	for _, edge := range []struct {
+		from pulumitest.Resource
+		typ  string
+	}{{dep, typeService}, {dep, typeIngress}, {ing, typeService}} {
+		if !edge.from.DependsOn(edge.typ, "web") {
+			t.Errorf("%s does not depend on %s: pods could be created before the LBC can inject their readiness gate", edge.from.Type, edge.typ)
+		}
+	}
+	svc := mustFind(t, res.rec, typeService, "web")
+	if svc.DependsOn(typeDeployment, "web") || ing.DependsOn(typeDeployment, "web") {
+		t.Error("Service or Ingress depends on the Deployment: cycle against the gate ordering")
+	}
+}
+
+func TestDependsOnReachesEveryChild(t *testing.T) {
+	rec := pulumitest.NewRecorder(ingressStatus)
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		lbc := &pulumi.CustomResourceState{} // stands for the LBC Helm release
+		if err := ctx.RegisterResource("test:index:Lbc", "lbc", nil, lbc); err != nil {
+			return err
+		}
+		args := baseArgs()
+		args.DependsOn = []pulumi.Resource{lbc}
+		_, err := NewZeroDowntimeApp(ctx, "web", args)
+		return err
+	}, pulumi.WithMocks("zdt", "test", rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{typeService, typeIngress, typeDeployment, typePDB} {
+		if r := mustFind(t, rec, typ, "web"); !r.DependsOn("test:index:Lbc", "lbc") {
+			t.Errorf("%s does not wait for Args.DependsOn", typ)
+		}
+	}
+}
+
+func TestServiceSelectsExactlyThePodLabels(t *testing.T) {
+	res := mustDeploy(t, "web", baseArgs())
+	svc := mustFind(t, res.rec, typeService, "web")
+	dep := mustFind(t, res.rec, typeDeployment, "web")
+	selector := get(t, svc, "spec", "selector").(map[string]any)
+	podLabels := get(t, dep, "spec", "template", "metadata", "labels").(map[string]any)
+	matchLabels := get(t, dep, "spec", "selector", "matchLabels").(map[string]any)
+	for k, v := range selector {
+		if podLabels[k] != v {
+			t.Errorf("Service selects %s=%v but pods carry %v", k, v, podLabels[k])
+		}
+		if matchLabels[k] != v {
+			t.Errorf("Service selects %s=%v but the Deployment selects %v", k, v, matchLabels[k])
+		}
+	}
+	if len(selector) != len(matchLabels) {
+		t.Errorf("selectors differ: service %v deployment %v", selector, matchLabels)
+	}
+	if _, ok := matchLabels[labelVersion]; ok {
+		t.Error("the immutable Deployment selector includes the version")
+	}
+	if got := get(t, svc, "metadata", "annotations", "pulumi.com/skipAwait"); got != "true" {
+		t.Errorf("Service skipAwait = %v; the Service await would wait for pods that are created after it", got)
+	}
+	if got := get(t, svc, "spec", "ports", 0, "targetPort"); got != portName {
+		t.Errorf("targetPort = %v, want the named port", got)
+	}
+}
+
+func TestDeploymentZeroDowntimeSettings(t *testing.T) {
+	res := mustDeploy(t, "web", baseArgs())
+	tm := res.timing
+	dep := mustFind(t, res.rec, typeDeployment, "web")
+	c := func(path ...any) any { return get(t, dep, append([]any{"spec", "template", "spec", "containers", 0}, path...)...) }
+	checks := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"maxUnavailable", get(t, dep, "spec", "strategy", "rollingUpdate", "maxUnavailable"), 0.0},
+		{"maxSurge", get(t, dep, "spec", "strategy", "rollingUpdate", "maxSurge"), "50%"},
+		{"strategy", get(t, dep, "spec", "strategy", "type"), "RollingUpdate"},
+		{"replicas", get(t, dep, "spec", "replicas"), 3.0},
+		{"minReadySeconds", get(t, dep, "spec", "minReadySeconds"), float64(tm.MinReadySeconds)},
+		{"progressDeadlineSeconds", get(t, dep, "spec", "progressDeadlineSeconds"), float64(tm.ProgressDeadlineSeconds)},
+		{"grace", get(t, dep, "spec", "template", "spec", "terminationGracePeriodSeconds"), float64(tm.TerminationGracePeriodSeconds)},
+		{"preStop sleep", c("lifecycle", "preStop", "sleep", "seconds"), float64(tm.PreStopSeconds)},
+		{"startup path", c("startupProbe", "httpGet", "path"), "/readyz"},
+		{"startup threshold", c("startupProbe", "failureThreshold"), float64(tm.Startup.FailureThreshold)},
+		{"readiness path", c("readinessProbe", "httpGet", "path"), "/readyz"},
+		{"liveness path", c("livenessProbe", "httpGet", "path"), "/livez"},
+		{"liveness period", c("livenessProbe", "periodSeconds"), float64(tm.Liveness.PeriodSeconds)},
+		{"cpu request", c("resources", "requests", "cpu"), "100m"},
+		{"memory request", c("resources", "requests", "memory"), "128Mi"},
+		{"no privilege escalation", c("securityContext", "allowPrivilegeEscalation"), false},
+		{"drop ALL", c("securityContext", "capabilities", "drop", 0), "ALL"},
+		{"read-only root", c("securityContext", "readOnlyRootFilesystem"), true},
+		{"non-root", get(t, dep, "spec", "template", "spec", "securityContext", "runAsNonRoot"), true},
+		{"seccomp", get(t, dep, "spec", "template", "spec", "securityContext", "seccompProfile", "type"), "RuntimeDefault"},
+		{"image", c("image"), "registry.example/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+		{"version label", get(t, dep, "spec", "template", "metadata", "labels", labelVersion), "v1"},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s = %#v, want %#v", ch.name, ch.got, ch.want)
+		}
+	}
+	if _, ok := dep.Get("spec", "template", "spec", "containers", 0, "readinessProbe", "initialDelaySeconds"); ok {
+		t.Error("readiness probe guesses initialDelaySeconds; the startup probe covers boot")
+	}
+	if _, ok := dep.Get("spec", "template", "spec", "containers", 0, "lifecycle", "preStop", "exec"); ok {
+		t.Error("preStop uses exec by default; it fails in distroless images")
+	}
+	// The grace period must hold preStop and the drain (it counts from preStop start).
+	if tm.TerminationGracePeriodSeconds < tm.PreStopSeconds+tm.DrainSeconds {
+		t.Errorf("grace %d < preStop %d + drain %d", tm.TerminationGracePeriodSeconds, tm.PreStopSeconds, tm.DrainSeconds)
+	}
+}
+
+func TestPreStopExecFallback(t *testing.T) {
+	args := baseArgs()
+	args.PreStopExecFallback = true
+	res := mustDeploy(t, "web", args)
+	dep := mustFind(t, res.rec, typeDeployment, "web")
+	cmd := get(t, dep, "spec", "template", "spec", "containers", 0, "lifecycle", "preStop", "exec", "command").([]any)
+	if len(cmd) != 2 || cmd[0] != "sleep" || cmd[1] != "15" {
+		t.Errorf("exec fallback command = %v", cmd)
+	}
+	if _, ok := dep.Get("spec", "template", "spec", "containers", 0, "lifecycle", "preStop", "sleep"); ok {
+		t.Error("both sleep and exec set")
+	}
+}
+
+func TestShutdownTimeoutEnvCarriesDrainBudget(t *testing.T) {
+	args := baseArgs()
+	args.ShutdownTimeoutEnv = "SHUTDOWN_TIMEOUT"
+	args.Env = map[string]pulumi.StringInput{"B": pulumi.String("2"), "A": pulumi.String("1")}
+	res := mustDeploy(t, "web", args)
+	dep := mustFind(t, res.rec, typeDeployment, "web")
+	env := get(t, dep, "spec", "template", "spec", "containers", 0, "env").([]any)
+	var names []string
+	values := map[string]any{}
+	for _, e := range env {
+		m := e.(map[string]any)
+		names = append(names, m["name"].(string))
+		values[m["name"].(string)] = m["value"]
+	}
+	if strings.Join(names, ",") != "POD_NAME,SHUTDOWN_TIMEOUT,A,B" {
+		t.Errorf("env order = %v", names)
+	}
+	if values["SHUTDOWN_TIMEOUT"] != "7s" { // MaxRequestSeconds 5 + 2 s margin
+		t.Errorf("SHUTDOWN_TIMEOUT = %v, want 7s", values["SHUTDOWN_TIMEOUT"])
+	}
+}
+
+func TestIngressAnnotationsFollowTheTimingModel(t *testing.T) {
+	res := mustDeploy(t, "web", baseArgs())
+	tm := res.timing
+	ing := mustFind(t, res.rec, typeIngress, "web")
+	ann := get(t, ing, "metadata", "annotations").(map[string]any)
+	want := map[string]string{
+		annTargetType:       "ip",
+		annScheme:           "internal",
+		annHCPath:           "/readyz",
+		annHCPort:           "traffic-port",
+		annHCInterval:       "5",
+		annHCTimeout:        "2",
+		annHealthyCount:     "2",
+		annUnhealthyCount:   "2",
+		annSuccessCodes:     "200",
+		annTargetGroupAttrs: "deregistration_delay.timeout_seconds=7",
+		annListenPorts:      `[{"HTTP":80}]`,
+	}
+	for k, v := range want {
+		if ann[k] != v {
+			t.Errorf("annotation %s = %v, want %q", k, ann[k], v)
+		}
+	}
+	for _, k := range []string{annGroupName, annCertificateArn, annSSLRedirect} {
+		if _, ok := ann[k]; ok {
+			t.Errorf("unexpected annotation %s", k)
+		}
+	}
+	if tm.DeregistrationDelaySeconds != 7 {
+		t.Errorf("timing deregistration delay %d", tm.DeregistrationDelaySeconds)
+	}
+	if got := get(t, ing, "spec", "ingressClassName"); got != "alb" {
+		t.Errorf("ingressClassName = %v", got)
+	}
+	if got := get(t, ing, "spec", "rules", 0, "http", "paths", 0, "backend", "service", "name"); got != "web" {
+		t.Errorf("backend service = %v", got)
+	}
+	if _, ok := ing.Get("spec", "rules", 0, "host"); ok {
+		t.Error("host set without Ingress.Host")
+	}
+	if res.hostname != testHostname || res.url != "http://"+testHostname+"/" {
+		t.Errorf("outputs hostname=%q url=%q", res.hostname, res.url)
+	}
+}
+
+func TestIngressTLSGroupHostAndPaths(t *testing.T) {
+	args := baseArgs()
+	args.Ingress = IngressArgs{
+		Host:      pulumi.String("app.example.com"),
+		Paths:     []string{"/api", "/web"},
+		GroupName: "shared.public",
+		Scheme:    SchemeInternetFacing,
+		TLS: &TLSArgs{CertificateArns: pulumi.StringArray{
+			pulumi.String("arn:aws:acm:eu-west-1:123456789012:certificate/a"),
+			pulumi.String("arn:aws:acm:eu-west-1:123456789012:certificate/b"),
+		}},
+		IdleTimeoutSeconds: 120,
+	}
+	args.Timing.SlowStartSeconds = 30
+	res := mustDeploy(t, "web", args)
+	ing := mustFind(t, res.rec, typeIngress, "web")
+	ann := get(t, ing, "metadata", "annotations").(map[string]any)
+	want := map[string]string{
+		annScheme:           "internet-facing",
+		annGroupName:        "shared.public",
+		annListenPorts:      `[{"HTTP":80},{"HTTPS":443}]`,
+		annSSLRedirect:      "443",
+		annCertificateArn:   "arn:aws:acm:eu-west-1:123456789012:certificate/a,arn:aws:acm:eu-west-1:123456789012:certificate/b",
+		annLBAttrs:          "idle_timeout.timeout_seconds=120",
+		annTargetGroupAttrs: "deregistration_delay.timeout_seconds=7,slow_start.duration_seconds=30",
+	}
+	for k, v := range want {
+		if ann[k] != v {
+			t.Errorf("annotation %s = %v, want %q", k, ann[k], v)
+		}
+	}
+	if got := get(t, ing, "spec", "rules", 0, "host"); got != "app.example.com" {
+		t.Errorf("host = %v", got)
+	}
+	if got := get(t, ing, "spec", "rules", 0, "http", "paths", 1, "path"); got != "/web" {
+		t.Errorf("second path = %v", got)
+	}
+	if res.url != "https://app.example.com/api/" {
+		t.Errorf("url = %q", res.url)
+	}
+}
+
+func TestPodDisruptionBudget(t *testing.T) {
+	res := mustDeploy(t, "web", baseArgs())
+	pdb := mustFind(t, res.rec, typePDB, "web")
+	if got := get(t, pdb, "spec", "maxUnavailable"); got != 1.0 {
+		t.Errorf("maxUnavailable = %v", got)
+	}
+	args := baseArgs()
+	args.DisablePodDisruptionBudget = true
+	args.Replicas = 1
+	res = mustDeploy(t, "web", args)
+	if _, ok := res.rec.Find(typePDB, "web"); ok {
+		t.Error("PDB registered although disabled")
+	}
+}
+
+func TestInvalidArgsRegisterNothing(t *testing.T) {
+	args := baseArgs()
+	args.Timing.PreStopSeconds = 3
+	res, err := deploy(t, "web", args)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if !strings.Contains(err.Error(), "Timing.PreStopSeconds") {
+		t.Errorf("error does not name the field: %v", err)
+	}
+	if n := len(res.rec.Resources()); n != 0 {
+		t.Errorf("%d resources registered before the validation error", n)
+	}
+}
+
+// TestGoldenManifests renders the emitted objects as YAML. Run with
+// UPDATE_GOLDEN=1 to accept a change; review the diff like any other.
+func TestGoldenManifests(t *testing.T) {
+	cases := map[string]func() *Args{
+		"default": baseArgs,
+		"tls-group": func() *Args {
+			a := baseArgs()
+			a.Ingress = IngressArgs{Host: pulumi.String("app.example.com"), GroupName: "public", Scheme: SchemeInternetFacing,
+				TLS: &TLSArgs{CertificateArns: pulumi.StringArray{pulumi.String("arn:aws:acm:eu-west-1:123456789012:certificate/a")}}}
+			a.Replicas = 4
+			a.MaxSurge = "1"
+			a.ShutdownTimeoutEnv = "SHUTDOWN_TIMEOUT"
+			return a
+		},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			res := mustDeploy(t, "web", args())
+			got, err := res.rec.KubernetesYAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := mustDeploy(t, "web", args())
+			got2, _ := again.rec.KubernetesYAML()
+			if string(got) != string(got2) {
+				t.Fatal("rendering is not stable across two runs")
+			}
+			path := filepath.Join("testdata", name+".golden.yaml")
+			if os.Getenv("UPDATE_GOLDEN") == "1" {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("manifests differ from %s (UPDATE_GOLDEN=1 to accept):\n%s", path, got)
+			}
+		})
+	}
+}

@@ -1,0 +1,73 @@
+package zerodowntime
+
+import (
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Well-known keys the component writes or relies on.
+const (
+	// ReadinessGateInjectLabel is the namespace label that makes the AWS Load
+	// Balancer Controller inject target-health readiness gates into new pods.
+	ReadinessGateInjectLabel = "elbv2.k8s.aws/pod-readiness-gate-inject"
+	// ReadinessGateInjectValue is the value that enables injection.
+	ReadinessGateInjectValue = "enabled"
+
+	labelName      = "app.kubernetes.io/name"
+	labelInstance  = "app.kubernetes.io/instance"
+	labelVersion   = "app.kubernetes.io/version"
+	labelManagedBy = "app.kubernetes.io/managed-by"
+	labelComponent = "zdt.dev/component"
+
+	// containerName is the app container's name; the port is named so that
+	// probes and the Service refer to it by name, never by a second number.
+	containerName = "app"
+	portName      = "http"
+)
+
+// selectorLabels are the labels the Deployment selects and the Service
+// routes to. Both read this one function, so they cannot disagree (the
+// field report's Service selected app=websvr-server while pods were app=websvr).
+// They never include the version: a Deployment's selector is immutable.
+func selectorLabels(a Args) map[string]string {
+	return map[string]string{
+		labelName:     a.AppName,
+		labelInstance: a.AppName,
+	}
+}
+
+// podLabels are the selector labels plus descriptive ones.
+func podLabels(a Args) map[string]string {
+	l := selectorLabels(a)
+	if a.Version != "" {
+		l[labelVersion] = a.Version
+	}
+	return l
+}
+
+// objectLabels label every object the component emits.
+func objectLabels(a Args) map[string]string {
+	l := selectorLabels(a)
+	l[labelManagedBy] = "pulumi"
+	l[labelComponent] = "ZeroDowntimeApp"
+	return l
+}
+
+func toStringMap(m map[string]string) pulumi.StringMap {
+	out := pulumi.StringMap{}
+	for k, v := range m {
+		out[k] = pulumi.String(v)
+	}
+	return out
+}
+
+// sortedKeys returns a map's keys in order, for stable output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

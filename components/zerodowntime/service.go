@@ -1,0 +1,41 @@
+package zerodowntime
+
+import (
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// servicePort is the port the Service and the ALB target group use; the
+// Service maps it to the container port by name.
+const servicePort = 80
+
+// serviceArgs builds the ClusterIP Service the Ingress routes to. Its
+// selector is selectorLabels, the same function that labels the pods.
+func serviceArgs(a Args) *corev1.ServiceArgs {
+	return &corev1.ServiceArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:      pulumi.String(a.AppName),
+			Namespace: a.Namespace,
+			Labels:    toStringMap(objectLabels(a)),
+			Annotations: pulumi.StringMap{
+				// The Service is created before the pods (the LBC injects
+				// readiness gates only into pods created after their Service
+				// and Ingress exist), so pulumi-kubernetes' default await,
+				// which waits for the Service to target pods, could never
+				// finish. Pod readiness is awaited on the Deployment instead.
+				"pulumi.com/skipAwait": pulumi.String("true"),
+			},
+		},
+		Spec: &corev1.ServiceSpecArgs{
+			Type:     pulumi.String("ClusterIP"),
+			Selector: toStringMap(selectorLabels(a)),
+			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{
+				Name:       pulumi.String(portName),
+				Port:       pulumi.Int(servicePort),
+				TargetPort: pulumi.String(portName),
+				Protocol:   pulumi.String("TCP"),
+			}},
+		},
+	}
+}

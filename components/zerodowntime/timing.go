@@ -1,0 +1,302 @@
+package zerodowntime
+
+import "fmt"
+
+// Constants of the platform the timing model relies on. They are facts about
+// Kubernetes and AWS, not knobs: each says where it comes from.
+const (
+	// inClusterPropagationSeconds bounds how long after a pod is marked for
+	// deletion kube-proxy on every node still sends new connections to it:
+	// the EndpointSlice controller reacts within a second and kube-proxy's
+	// minimum sync period is 1 s; 5 s leaves room for a loaded control plane.
+	inClusterPropagationSeconds = 5
+
+	// killMarginSeconds separates the end of the app's drain from the SIGKILL
+	// that terminationGracePeriodSeconds triggers.
+	killMarginSeconds = 5
+
+	// drainMarginSeconds is added to the longest request so that a request
+	// that started just before shutdown still finishes.
+	drainMarginSeconds = 2
+
+	// registrationAllowanceSeconds covers the LBC registering a new pod IP
+	// with the target group before the first ALB health check runs.
+	registrationAllowanceSeconds = 30
+
+	// startupHeadroomPercent inflates the declared worst-case boot time: a
+	// node under load boots slower than the measurement a team wrote down.
+	startupHeadroomPercent = 50
+)
+
+// ALB health-check limits (Elastic Load Balancing API, CreateTargetGroup).
+const (
+	albMinInterval  = 5
+	albMaxInterval  = 300
+	albMinTimeout   = 2
+	albMaxTimeout   = 120
+	albMinThreshold = 2
+	albMaxThreshold = 10
+	// albMaxDeregistrationDelay is the largest deregistration_delay.timeout_seconds.
+	albMaxDeregistrationDelay = 3600
+	albMinSlowStart           = 30
+	albMaxSlowStart           = 900
+)
+
+// Defaults for the inputs of the timing model.
+const (
+	DefaultBootSeconds                      = 30
+	DefaultMaxRequestSeconds                = 10
+	DefaultHealthCheckIntervalSeconds       = 5
+	DefaultHealthyThreshold                 = 2
+	DefaultUnhealthyThreshold               = 2
+	DefaultDeregistrationPropagationSeconds = 15
+)
+
+// TimingArgs are the inputs of the timing model, in terms a team knows about
+// its app and its load balancer. Zero means "use the default". The override
+// fields replace a derived value; the model refuses overrides that reopen a
+// failure window (see Validate).
+type TimingArgs struct {
+	// BootSeconds is the app's worst-case time from process start to
+	// answering its readiness path with 200. Default 30.
+	BootSeconds int
+	// MaxRequestSeconds is the longest a single request may take. Default 10.
+	MaxRequestSeconds int
+	// HealthCheckIntervalSeconds is how often the ALB checks each target,
+	// i.e. how fast the ALB should notice health changes (5..300). Default 5.
+	HealthCheckIntervalSeconds int
+	// HealthyThreshold is the number of consecutive passing ALB checks before
+	// a target is healthy (2..10). Default 2.
+	HealthyThreshold int
+	// UnhealthyThreshold is the number of consecutive failing ALB checks
+	// before a target is unhealthy (2..10). Default 2.
+	UnhealthyThreshold int
+	// DeregistrationPropagationSeconds is the allowance for the LBC to react
+	// to an endpoint change and for the ALB to stop sending new requests to
+	// a deregistered target. AWS documents no bound; field reports range from
+	// a few seconds to tens of seconds. Default 15.
+	DeregistrationPropagationSeconds int
+
+	// PreStopSeconds overrides the derived preStop sleep.
+	PreStopSeconds int
+	// TerminationGracePeriodSeconds overrides the derived grace period.
+	TerminationGracePeriodSeconds int
+	// DeregistrationDelaySeconds overrides the target group's
+	// deregistration_delay.timeout_seconds.
+	DeregistrationDelaySeconds int
+	// HealthCheckTimeoutSeconds overrides the ALB health-check timeout.
+	HealthCheckTimeoutSeconds int
+	// StartupFailureThreshold overrides the startup probe's failure threshold.
+	StartupFailureThreshold int
+	// ProgressDeadlineSeconds overrides the Deployment's progress deadline.
+	ProgressDeadlineSeconds int
+	// MinReadySeconds overrides the Deployment's minReadySeconds (-1 for 0).
+	MinReadySeconds int
+	// SlowStartSeconds enables the target group's slow start (30..900); off
+	// by default.
+	SlowStartSeconds int
+}
+
+// Probe is one kubelet probe's timing.
+type Probe struct {
+	PeriodSeconds    int
+	TimeoutSeconds   int
+	FailureThreshold int
+	SuccessThreshold int
+}
+
+// Timing is the derived timing model: every number the emitted objects use.
+// Build it with Derive; never construct it by hand.
+type Timing struct {
+	// Inputs after defaults.
+	BootSeconds                      int
+	MaxRequestSeconds                int
+	DeregistrationPropagationSeconds int
+
+	Startup   Probe
+	Readiness Probe
+	Liveness  Probe
+
+	// ALB target-group health check.
+	HealthCheckIntervalSeconds int
+	HealthCheckTimeoutSeconds  int
+	HealthyThreshold           int
+	UnhealthyThreshold         int
+
+	// Shutdown sequence.
+	PreStopSeconds                int
+	DrainSeconds                  int
+	TerminationGracePeriodSeconds int
+	DeregistrationDelaySeconds    int
+	SlowStartSeconds              int
+
+	// Rollout.
+	MinReadySeconds         int
+	ProgressDeadlineSeconds int
+	// TargetHealthySeconds is the expected time from registration to the
+	// ALB reporting a new target healthy: what each rollout batch waits for.
+	TargetHealthySeconds int
+}
+
+// StartupBudgetSeconds is how long the startup probe lets the app boot.
+func (t Timing) StartupBudgetSeconds() int {
+	return t.Startup.PeriodSeconds * t.Startup.FailureThreshold
+}
+
+// BatchSeconds is the expected worst-case time for one rollout batch: boot,
+// registration, passing the ALB's healthy threshold, and minReadySeconds.
+func (t Timing) BatchSeconds() int {
+	return t.StartupBudgetSeconds() + registrationAllowanceSeconds + t.TargetHealthySeconds + t.MinReadySeconds
+}
+
+// Derive computes the timing model from its inputs. It applies defaults and
+// overrides and then validates the result; the error names the fields at
+// fault and the fix.
+func Derive(in TimingArgs) (Timing, error) {
+	in = withTimingDefaults(in)
+	t := Timing{
+		BootSeconds:                      in.BootSeconds,
+		MaxRequestSeconds:                in.MaxRequestSeconds,
+		DeregistrationPropagationSeconds: in.DeregistrationPropagationSeconds,
+	}
+
+	// Startup probe: a short period so a booted pod is noticed within a
+	// second or two, and enough failures to cover the worst-case boot plus
+	// headroom. This replaces initialDelaySeconds guessing: liveness and
+	// readiness probes start only once the startup probe has passed.
+	t.Startup = Probe{PeriodSeconds: startupPeriod(in.BootSeconds), TimeoutSeconds: 1, SuccessThreshold: 1}
+	t.Startup.FailureThreshold = ceilDiv(in.BootSeconds*(100+startupHeadroomPercent), 100*t.Startup.PeriodSeconds)
+	if in.StartupFailureThreshold > 0 {
+		t.Startup.FailureThreshold = in.StartupFailureThreshold
+	}
+
+	// Readiness: fast and sensitive. It decides whether the Service and the
+	// ALB send traffic; the app fails it on purpose while draining.
+	t.Readiness = Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1}
+
+	// Liveness: slow and tolerant, on its own path. A restart is the most
+	// disruptive action the kubelet takes, so it needs 30 s of failures.
+	t.Liveness = Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1}
+
+	// ALB health check: the interval is the user's "how fast to notice";
+	// the timeout must be below the interval (AWS rejects it otherwise) and
+	// the readiness endpoint is cheap, so half the interval capped at 5 s.
+	t.HealthCheckIntervalSeconds = in.HealthCheckIntervalSeconds
+	t.HealthCheckTimeoutSeconds = clamp(in.HealthCheckIntervalSeconds/2, albMinTimeout, 5)
+	if in.HealthCheckTimeoutSeconds > 0 {
+		t.HealthCheckTimeoutSeconds = in.HealthCheckTimeoutSeconds
+	}
+	t.HealthyThreshold = in.HealthyThreshold
+	t.UnhealthyThreshold = in.UnhealthyThreshold
+	t.TargetHealthySeconds = t.HealthCheckIntervalSeconds * t.HealthyThreshold
+
+	// preStop: the pod must keep accepting new requests until nothing routes
+	// to it any more, inside the cluster (kube-proxy) and outside (the LBC
+	// deregistering the target and the ALB applying it).
+	t.PreStopSeconds = max(inClusterPropagationSeconds, in.DeregistrationPropagationSeconds)
+	if in.PreStopSeconds > 0 {
+		t.PreStopSeconds = in.PreStopSeconds
+	}
+
+	// Drain: after SIGTERM the app finishes in-flight requests; the longest
+	// one may have started just before.
+	t.DrainSeconds = in.MaxRequestSeconds + drainMarginSeconds
+
+	// Grace period counts from the start of preStop, so it must hold the
+	// sleep, the drain, and a margin before SIGKILL.
+	t.TerminationGracePeriodSeconds = t.PreStopSeconds + t.DrainSeconds + killMarginSeconds
+	if in.TerminationGracePeriodSeconds > 0 {
+		t.TerminationGracePeriodSeconds = in.TerminationGracePeriodSeconds
+	}
+
+	// Deregistration delay: requests in flight on a deregistered target may
+	// run for the longest request time; the AWS default of 300 s only slows
+	// every rollout down.
+	t.DeregistrationDelaySeconds = in.MaxRequestSeconds + drainMarginSeconds
+	if in.DeregistrationDelaySeconds > 0 {
+		t.DeregistrationDelaySeconds = in.DeregistrationDelaySeconds
+	}
+	t.SlowStartSeconds = in.SlowStartSeconds
+
+	// minReadySeconds: a new pod must stay Ready for one full readiness
+	// failure window before it counts as available and an old pod goes.
+	t.MinReadySeconds = t.Readiness.PeriodSeconds * t.Readiness.FailureThreshold
+	switch {
+	case in.MinReadySeconds < 0:
+		t.MinReadySeconds = 0
+	case in.MinReadySeconds > 0:
+		t.MinReadySeconds = in.MinReadySeconds
+	}
+
+	// Progress deadline: twice a worst-case batch, so a healthy but slow
+	// rollout is never declared failed, while a broken one is within minutes.
+	t.ProgressDeadlineSeconds = max(120, 2*t.BatchSeconds())
+	if in.ProgressDeadlineSeconds > 0 {
+		t.ProgressDeadlineSeconds = in.ProgressDeadlineSeconds
+	}
+
+	if err := validateTiming(in, t); err != nil {
+		return Timing{}, err
+	}
+	return t, nil
+}
+
+// withTimingDefaults fills zero inputs with their defaults.
+func withTimingDefaults(in TimingArgs) TimingArgs {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&in.BootSeconds, DefaultBootSeconds)
+	def(&in.MaxRequestSeconds, DefaultMaxRequestSeconds)
+	def(&in.HealthCheckIntervalSeconds, DefaultHealthCheckIntervalSeconds)
+	def(&in.HealthyThreshold, DefaultHealthyThreshold)
+	def(&in.UnhealthyThreshold, DefaultUnhealthyThreshold)
+	def(&in.DeregistrationPropagationSeconds, DefaultDeregistrationPropagationSeconds)
+	return in
+}
+
+// startupPeriod keeps the startup probe's period short for fast-booting apps
+// (a booted pod is noticed within a second) and the probe count bounded for
+// slow ones.
+func startupPeriod(bootSeconds int) int {
+	switch {
+	case bootSeconds <= 30:
+		return 1
+	case bootSeconds <= 120:
+		return 2
+	default:
+		return 5
+	}
+}
+
+// Batches is the number of rollout batches for the given replica count and
+// resolved maxSurge.
+func Batches(replicas, surge int) int {
+	if surge < 1 {
+		surge = 1
+	}
+	return max(1, ceilDiv(replicas, surge))
+}
+
+func ceilDiv(a, b int) int {
+	if b <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
+
+func clamp(v, lo, hi int) int {
+	return min(max(v, lo), hi)
+}
+
+// String renders the model as "name=value" pairs for logs and errors.
+func (t Timing) String() string {
+	return fmt.Sprintf("startup=%dx%ds readiness=%ds liveness=%ds preStop=%ds drain=%ds grace=%ds "+
+		"albInterval=%ds albTimeout=%ds healthy=%d unhealthy=%d deregDelay=%ds minReady=%ds progressDeadline=%ds",
+		t.Startup.FailureThreshold, t.Startup.PeriodSeconds, t.Readiness.PeriodSeconds, t.Liveness.PeriodSeconds,
+		t.PreStopSeconds, t.DrainSeconds, t.TerminationGracePeriodSeconds,
+		t.HealthCheckIntervalSeconds, t.HealthCheckTimeoutSeconds, t.HealthyThreshold, t.UnhealthyThreshold,
+		t.DeregistrationDelaySeconds, t.MinReadySeconds, t.ProgressDeadlineSeconds)
+}

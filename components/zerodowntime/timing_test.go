@@ -1,0 +1,174 @@
+package zerodowntime
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDeriveTable(t *testing.T) {
+	cases := []struct {
+		name string
+		in   TimingArgs
+		want Timing
+	}{
+		{
+			name: "defaults",
+			in:   TimingArgs{},
+			want: Timing{
+				BootSeconds: 30, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 15,
+				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 45, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
+				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
+				PreStopSeconds: 15, DrainSeconds: 12, TerminationGracePeriodSeconds: 32, DeregistrationDelaySeconds: 12,
+				MinReadySeconds: 4, ProgressDeadlineSeconds: 178, TargetHealthySeconds: 10,
+			},
+		},
+		{
+			name: "field report app: boots 10 s",
+			in:   TimingArgs{BootSeconds: 10, MaxRequestSeconds: 5},
+			want: Timing{
+				BootSeconds: 10, MaxRequestSeconds: 5, DeregistrationPropagationSeconds: 15,
+				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 15, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
+				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
+				PreStopSeconds: 15, DrainSeconds: 7, TerminationGracePeriodSeconds: 27, DeregistrationDelaySeconds: 7,
+				MinReadySeconds: 4, ProgressDeadlineSeconds: 120, TargetHealthySeconds: 10,
+			},
+		},
+		{
+			name: "slow boot, long requests, relaxed ALB, slow propagation",
+			in:   TimingArgs{BootSeconds: 100, MaxRequestSeconds: 50, HealthCheckIntervalSeconds: 15, HealthyThreshold: 3, DeregistrationPropagationSeconds: 40},
+			want: Timing{
+				BootSeconds: 100, MaxRequestSeconds: 50, DeregistrationPropagationSeconds: 40,
+				Startup:                    Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 75, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
+				HealthCheckIntervalSeconds: 15, HealthCheckTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 2,
+				PreStopSeconds: 40, DrainSeconds: 52, TerminationGracePeriodSeconds: 97, DeregistrationDelaySeconds: 52,
+				MinReadySeconds: 4, ProgressDeadlineSeconds: 2 * (150 + 30 + 45 + 4), TargetHealthySeconds: 45,
+			},
+		},
+		{
+			name: "very slow boot uses a 5 s startup period",
+			in:   TimingArgs{BootSeconds: 300, DeregistrationPropagationSeconds: 2},
+			want: Timing{
+				BootSeconds: 300, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 2,
+				Startup:                    Probe{PeriodSeconds: 5, TimeoutSeconds: 1, FailureThreshold: 90, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
+				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
+				// preStop never goes below in-cluster propagation.
+				PreStopSeconds: 5, DrainSeconds: 12, TerminationGracePeriodSeconds: 22, DeregistrationDelaySeconds: 12,
+				MinReadySeconds: 4, ProgressDeadlineSeconds: 2 * (450 + 30 + 10 + 4), TargetHealthySeconds: 10,
+			},
+		},
+		{
+			name: "valid overrides are kept",
+			in: TimingArgs{BootSeconds: 10, PreStopSeconds: 30, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 20,
+				HealthCheckTimeoutSeconds: 4, StartupFailureThreshold: 20, ProgressDeadlineSeconds: 600, MinReadySeconds: -1, SlowStartSeconds: 60},
+			want: Timing{
+				BootSeconds: 10, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 15,
+				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 20, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
+				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThreshold: 2, UnhealthyThreshold: 2,
+				PreStopSeconds: 30, DrainSeconds: 12, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 20, SlowStartSeconds: 60,
+				MinReadySeconds: 0, ProgressDeadlineSeconds: 600, TargetHealthySeconds: 10,
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Derive(tc.in)
+			if err != nil {
+				t.Fatalf("Derive: %v", err)
+			}
+			if got != tc.want {
+				t.Errorf("Derive(%+v)\n got %+v\nwant %+v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDerivedInvariants checks the properties the model promises over a grid
+// of inputs, independent of the exact rule constants.
+func TestDerivedInvariants(t *testing.T) {
+	for _, boot := range []int{1, 5, 10, 30, 31, 90, 121, 600} {
+		for _, req := range []int{1, 5, 30, 60} {
+			for _, interval := range []int{5, 6, 10, 30, 300} {
+				for _, prop := range []int{1, 10, 15, 70} {
+					in := TimingArgs{BootSeconds: boot, MaxRequestSeconds: req, HealthCheckIntervalSeconds: interval, DeregistrationPropagationSeconds: prop}
+					tm, err := Derive(in)
+					if err != nil {
+						t.Fatalf("Derive(%+v): %v", in, err)
+					}
+					switch {
+					case tm.StartupBudgetSeconds() < boot:
+						t.Errorf("%+v: startup budget %d < boot %d", in, tm.StartupBudgetSeconds(), boot)
+					case tm.PreStopSeconds < prop || tm.PreStopSeconds < inClusterPropagationSeconds:
+						t.Errorf("%+v: preStop %d below propagation", in, tm.PreStopSeconds)
+					case tm.TerminationGracePeriodSeconds < tm.PreStopSeconds+tm.DrainSeconds:
+						t.Errorf("%+v: grace %d < preStop+drain", in, tm.TerminationGracePeriodSeconds)
+					case tm.DrainSeconds < req || tm.DeregistrationDelaySeconds < req:
+						t.Errorf("%+v: drain %d / deregistration %d below request %d", in, tm.DrainSeconds, tm.DeregistrationDelaySeconds, req)
+					case tm.HealthCheckTimeoutSeconds >= tm.HealthCheckIntervalSeconds:
+						t.Errorf("%+v: ALB timeout %d >= interval %d", in, tm.HealthCheckTimeoutSeconds, tm.HealthCheckIntervalSeconds)
+					case tm.ProgressDeadlineSeconds <= tm.BatchSeconds():
+						t.Errorf("%+v: progress deadline %d <= batch %d", in, tm.ProgressDeadlineSeconds, tm.BatchSeconds())
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestDeriveRefusesFailureWindows(t *testing.T) {
+	cases := []struct {
+		name   string
+		in     TimingArgs
+		fields []string
+	}{
+		{"preStop shorter than propagation", TimingArgs{PreStopSeconds: 10, DeregistrationPropagationSeconds: 20}, []string{"Timing.PreStopSeconds", "Timing.DeregistrationPropagationSeconds"}},
+		{"preStop shorter than kube-proxy", TimingArgs{PreStopSeconds: 2, DeregistrationPropagationSeconds: 1}, []string{"Timing.PreStopSeconds"}},
+		{"grace shorter than preStop+drain", TimingArgs{TerminationGracePeriodSeconds: 20}, []string{"Timing.TerminationGracePeriodSeconds"}},
+		{"deregistration delay shorter than request", TimingArgs{MaxRequestSeconds: 30, DeregistrationDelaySeconds: 10}, []string{"Timing.DeregistrationDelaySeconds", "Timing.MaxRequestSeconds"}},
+		{"deregistration delay above ALB max", TimingArgs{DeregistrationDelaySeconds: 4000}, []string{"Timing.DeregistrationDelaySeconds"}},
+		{"startup shorter than boot", TimingArgs{BootSeconds: 60, StartupFailureThreshold: 10}, []string{"Timing.StartupFailureThreshold", "Timing.BootSeconds"}},
+		{"ALB timeout not below interval", TimingArgs{HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 5}, []string{"Timing.HealthCheckTimeoutSeconds", "Timing.HealthCheckIntervalSeconds"}},
+		{"ALB interval below 5", TimingArgs{HealthCheckIntervalSeconds: 3}, []string{"Timing.HealthCheckIntervalSeconds"}},
+		{"ALB interval above 300", TimingArgs{HealthCheckIntervalSeconds: 301}, []string{"Timing.HealthCheckIntervalSeconds"}},
+		{"healthy threshold 1", TimingArgs{HealthyThreshold: 1}, []string{"Timing.HealthyThreshold"}},
+		{"unhealthy threshold 11", TimingArgs{UnhealthyThreshold: 11}, []string{"Timing.UnhealthyThreshold"}},
+		{"slow start out of range", TimingArgs{SlowStartSeconds: 10}, []string{"Timing.SlowStartSeconds"}},
+		{"progress deadline below a batch", TimingArgs{ProgressDeadlineSeconds: 30}, []string{"Timing.ProgressDeadlineSeconds"}},
+		{"negative boot", TimingArgs{BootSeconds: -1}, []string{"Timing.BootSeconds"}},
+		{"negative minReady", TimingArgs{MinReadySeconds: -2}, []string{"Timing.MinReadySeconds"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Derive(tc.in)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			msg := err.Error()
+			for _, f := range tc.fields {
+				if !strings.Contains(msg, f) {
+					t.Errorf("error does not name %s: %v", f, msg)
+				}
+			}
+			if !strings.Contains(msg, "fix:") {
+				t.Errorf("error gives no fix: %v", msg)
+			}
+		})
+	}
+}
+
+func TestBatches(t *testing.T) {
+	for _, tc := range []struct{ replicas, surge, want int }{{3, 2, 2}, {3, 3, 1}, {4, 1, 4}, {1, 0, 1}, {10, 3, 4}} {
+		if got := Batches(tc.replicas, tc.surge); got != tc.want {
+			t.Errorf("Batches(%d,%d) = %d, want %d", tc.replicas, tc.surge, got, tc.want)
+		}
+	}
+}

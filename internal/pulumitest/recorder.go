@@ -125,6 +125,13 @@ func (res Resource) ChildOf(typ, name string) bool {
 	return strings.HasSuffix(res.Parent, typ+"::"+name)
 }
 
+// UsesProvider reports whether res was registered with the explicit
+// provider of type typ (e.g. "pulumi:providers:kubernetes") named name;
+// a provider reference is "<provider URN>::<provider ID>".
+func (res Resource) UsesProvider(typ, name string) bool {
+	return strings.Contains(res.Provider, typ+"::"+name+"::")
+}
+
 // Get walks the inputs along a path of map keys and list indexes, e.g.
 // Get("spec", "template", "spec", "containers", 0, "image").
 func (res Resource) Get(path ...any) (any, bool) {

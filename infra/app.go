@@ -1,0 +1,64 @@
+package infra
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zdt-eks/zdt/components/zerodowntime"
+)
+
+// Environment of the demo app (app/README.md).
+const (
+	// appShutdownTimeoutEnv receives the timing model's drain budget.
+	appShutdownTimeoutEnv = "SHUTDOWN_TIMEOUT"
+	// appDrain is how long the app keeps serving after SIGTERM. The preStop
+	// sleep already covers the routing delay, so it only needs to be short;
+	// with the app's default of 5 s, drain + shutdown timeout would use the
+	// grace period's whole kill margin.
+	appDrain = "2s"
+)
+
+// appInputs are what differ between the platforms.
+type appInputs struct {
+	Provider        pulumi.ProviderResource
+	Namespace       pulumi.StringInput
+	Image           pulumi.StringInput
+	ImagePullPolicy string
+	DependsOn       []pulumi.Resource
+}
+
+// newApp deploys the demo app with the ZeroDowntimeApp component.
+func newApp(ctx *pulumi.Context, cfg Config, in appInputs) (*zerodowntime.ZeroDowntimeApp, error) {
+	args := &zerodowntime.Args{
+		Namespace:          in.Namespace,
+		Image:              in.Image,
+		AppName:            cfg.AppName,
+		Version:            cfg.AppVersion,
+		Replicas:           cfg.Replicas,
+		ImagePullPolicy:    in.ImagePullPolicy,
+		ShutdownTimeoutEnv: appShutdownTimeoutEnv,
+		Env:                map[string]pulumi.StringInput{"DRAIN": pulumi.String(appDrain)},
+		Timing: zerodowntime.TimingArgs{
+			BootSeconds:                      cfg.BootSeconds,
+			MaxRequestSeconds:                cfg.MaxRequestSeconds,
+			HealthCheckIntervalSeconds:       cfg.HealthCheckIntervalSeconds,
+			DeregistrationPropagationSeconds: cfg.DeregistrationPropagationSeconds,
+		},
+		Ingress: zerodowntime.IngressArgs{
+			Scheme: cfg.IngressScheme,
+		},
+		DependsOn: in.DependsOn,
+	}
+	if cfg.Host != "" {
+		args.Ingress.Host = pulumi.String(cfg.Host)
+	}
+	if cfg.CertificateArn != "" {
+		args.Ingress.TLS = &zerodowntime.TLSArgs{CertificateArns: pulumi.StringArray{pulumi.String(cfg.CertificateArn)}}
+	}
+	app, err := zerodowntime.NewZeroDowntimeApp(ctx, cfg.AppName, args, pulumi.Provider(in.Provider))
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	return app, nil
+}

@@ -1,0 +1,414 @@
+package infra
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Project is the Pulumi project name (Pulumi.yaml `name`); every setting is
+// read from this config namespace, e.g. `zdt:replicas`.
+const Project = "zdt"
+
+// Platforms the program deploys to (config `zdt:platform`).
+const (
+	// PlatformEKS builds the whole stack on AWS: VPC, EKS, the AWS Load
+	// Balancer Controller, ECR and the image.
+	PlatformEKS = "eks"
+	// PlatformLocal deploys the namespace and the app into an existing
+	// cluster (the local lab) whose controller and image are already there.
+	PlatformLocal = "local"
+)
+
+// Config value types, as Pulumi.yaml spells them.
+const (
+	typeString  = "string"
+	typeInteger = "integer"
+	typeBoolean = "boolean"
+	typeArray   = "array"
+)
+
+// Setting declares one config key: the single source of truth that
+// Pulumi.yaml's `config:` section must mirror (a test checks it does).
+type Setting struct {
+	// Key without the project prefix, e.g. "replicas".
+	Key string
+	// Type is string, integer, boolean or array (of strings).
+	Type string
+	// Default is used when the stack sets no value; nil means "no default"
+	// (required where the platform needs it).
+	Default any
+	// Description is shown by `pulumi config` and in the README table.
+	Description string
+}
+
+// FullKey is the namespaced key, e.g. "zdt:replicas".
+func (s Setting) FullKey() string { return Project + ":" + s.Key }
+
+// Settings is every config key the program reads, in README order.
+var Settings = []Setting{
+	{"platform", typeString, PlatformEKS, "Where to deploy: eks (VPC, EKS, LBC, ECR, image build) or local (an existing cluster from kubeconfigPath)."},
+	{"clusterName", typeString, "", "EKS cluster name; empty means zdt-<stack>. Also used in the subnet discovery tag kubernetes.io/cluster/<name>."},
+	{"kubernetesVersion", typeString, "1.34", "EKS Kubernetes version (1.34+ has the native preStop sleep GA)."},
+	{"vpcCidr", typeString, "10.0.0.0/16", "CIDR of the new VPC (/16 to /20); private subnets get 1/8 of it each, public subnets 1/256."},
+	{"availabilityZones", typeArray, []any{}, "Availability zones of the new VPC (2 to 4), one public and one private subnet each; required unless vpcId is set."},
+	{"natGatewayPerAz", typeBoolean, false, "One NAT gateway per availability zone (survives an AZ outage) instead of a single shared one."},
+	{"vpcId", typeString, "", "Use this existing VPC instead of creating one (then set publicSubnetIds and privateSubnetIds)."},
+	{"publicSubnetIds", typeArray, []any{}, "Existing public subnets (tagged kubernetes.io/role/elb=1), with vpcId."},
+	{"privateSubnetIds", typeArray, []any{}, "Existing private subnets (tagged kubernetes.io/role/internal-elb=1) for the nodes, with vpcId."},
+	{"nodeInstanceTypes", typeArray, []any{"t3.medium"}, "EC2 instance types of the managed node group."},
+	{"nodeMinSize", typeInteger, 2, "Minimum node count."},
+	{"nodeDesiredSize", typeInteger, 2, "Desired node count."},
+	{"nodeMaxSize", typeInteger, 4, "Maximum node count (room for the rollout surge)."},
+	{"namespace", typeString, "zdt-demo", "Namespace of the app, labelled for LBC pod readiness gate injection."},
+	{"appName", typeString, "demo-app", "Name of the app's Deployment, Service, Ingress and PodDisruptionBudget."},
+	{"appVersion", typeString, "v1", "Version of the demo app: image tag, build argument VERSION and pod label."},
+	{"replicas", typeInteger, 3, "Pod count of the app."},
+	{"imagePlatform", typeString, "linux/amd64", "Platform the image is built for; must match the node instance types (linux/arm64 for Graviton)."},
+	{"ecrKeepImages", typeInteger, 10, "The ECR lifecycle policy keeps this many most recent images."},
+	{"localImage", typeString, "docker.io/zdt/demo-app:v1", "local platform: image reference already present on the nodes (imagePullPolicy Never)."},
+	{"kubeconfigPath", typeString, "", "local platform: path of the cluster's kubeconfig (relative to the project root); its contents configure the provider."},
+	{"ingressScheme", typeString, "internet-facing", "ALB scheme: internet-facing or internal."},
+	{"host", typeString, "", "Host name the Ingress rule matches (and the app URL uses); empty matches any host."},
+	{"certificateArn", typeString, "", "ACM certificate ARN; when set the ALB listens on HTTPS and redirects HTTP."},
+	{"bootSeconds", typeInteger, 15, "Worst-case app boot time in seconds (the demo app waits 10 s before listening)."},
+	{"maxRequestSeconds", typeInteger, 10, "Longest request in seconds (the demo app's --max-delay)."},
+	{"healthCheckIntervalSeconds", typeInteger, 5, "ALB health-check interval in seconds (5..300)."},
+	{"deregistrationPropagationSeconds", typeInteger, 15, "Allowance in seconds for the LBC and ALB to stop routing to a deregistered pod; sets the preStop sleep."},
+}
+
+// Config is the program's typed settings, read once from Pulumi config and
+// validated by LoadConfig.
+type Config struct {
+	Stack    string
+	Platform string
+	// Region is aws:region (eks platform).
+	Region string
+
+	ClusterName       string
+	KubernetesVersion string
+
+	VpcCidr           string
+	AvailabilityZones []string
+	NatGatewayPerAz   bool
+	VpcID             string
+	PublicSubnetIDs   []string
+	PrivateSubnetIDs  []string
+
+	NodeInstanceTypes []string
+	NodeMinSize       int
+	NodeDesiredSize   int
+	NodeMaxSize       int
+
+	Namespace     string
+	AppName       string
+	AppVersion    string
+	Replicas      int
+	ImagePlatform string
+	ECRKeepImages int
+
+	LocalImage string
+	// Kubeconfig is the contents of the file at kubeconfigPath (local platform).
+	Kubeconfig     string
+	KubeconfigPath string
+
+	IngressScheme  string
+	Host           string
+	CertificateArn string
+
+	BootSeconds                      int
+	MaxRequestSeconds                int
+	HealthCheckIntervalSeconds       int
+	DeregistrationPropagationSeconds int
+}
+
+// UsesExistingVPC reports whether the network comes from config (vpcId).
+func (c Config) UsesExistingVPC() bool { return c.VpcID != "" }
+
+// configError names the key at fault and the fix.
+func configError(key, fix, problem string, args ...any) error {
+	return fmt.Errorf("config %s:%s: %s; fix: %s", Project, key, fmt.Sprintf(problem, args...), fix)
+}
+
+// reader reads raw config strings and converts them by declared type,
+// collecting every problem instead of stopping at the first.
+type reader struct {
+	get  func(key string) (string, bool)
+	errs []error
+}
+
+func (r *reader) raw(key string) (Setting, string, bool) {
+	s, ok := settingByKey(key)
+	if !ok {
+		panic("infra: undeclared setting " + key) // programming error, caught by tests
+	}
+	v, set := r.get(s.FullKey())
+	return s, v, set
+}
+
+func (r *reader) str(key string) string {
+	s, v, set := r.raw(key)
+	if !set {
+		d, _ := s.Default.(string)
+		return d
+	}
+	return v
+}
+
+func (r *reader) integer(key string) int {
+	s, v, set := r.raw(key)
+	if !set {
+		d, _ := s.Default.(int)
+		return d
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		r.errs = append(r.errs, configError(key, fmt.Sprintf("pulumi config set %s <integer>", s.FullKey()), "%q is not an integer", v))
+	}
+	return n
+}
+
+func (r *reader) boolean(key string) bool {
+	s, v, set := r.raw(key)
+	if !set {
+		d, _ := s.Default.(bool)
+		return d
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		r.errs = append(r.errs, configError(key, fmt.Sprintf("pulumi config set %s true|false", s.FullKey()), "%q is not a boolean", v))
+	}
+	return b
+}
+
+func (r *reader) list(key string) []string {
+	s, v, set := r.raw(key)
+	if !set {
+		var out []string
+		for _, d := range s.Default.([]any) {
+			out = append(out, d.(string))
+		}
+		return out
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		r.errs = append(r.errs, configError(key,
+			fmt.Sprintf("set a list of strings, e.g. `pulumi config set --path '%s[0]' value` or a YAML list in the stack file", s.FullKey()),
+			"%q is not a list of strings", v))
+	}
+	return out
+}
+
+func settingByKey(key string) (Setting, bool) {
+	for _, s := range Settings {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// LoadConfig reads every setting once from the stack's config and validates
+// it; the error lists each key at fault with its fix.
+func LoadConfig(ctx *pulumi.Context) (Config, error) {
+	return loadConfig(ctx.Stack(), ctx.RootDirectory(), ctx.GetConfig)
+}
+
+// loadConfig is LoadConfig over a plain lookup function, for tests.
+func loadConfig(stack, root string, get func(string) (string, bool)) (Config, error) {
+	r := &reader{get: get}
+	c := Config{
+		Stack:                            stack,
+		Platform:                         r.str("platform"),
+		ClusterName:                      r.str("clusterName"),
+		KubernetesVersion:                r.str("kubernetesVersion"),
+		VpcCidr:                          r.str("vpcCidr"),
+		AvailabilityZones:                r.list("availabilityZones"),
+		NatGatewayPerAz:                  r.boolean("natGatewayPerAz"),
+		VpcID:                            r.str("vpcId"),
+		PublicSubnetIDs:                  r.list("publicSubnetIds"),
+		PrivateSubnetIDs:                 r.list("privateSubnetIds"),
+		NodeInstanceTypes:                r.list("nodeInstanceTypes"),
+		NodeMinSize:                      r.integer("nodeMinSize"),
+		NodeDesiredSize:                  r.integer("nodeDesiredSize"),
+		NodeMaxSize:                      r.integer("nodeMaxSize"),
+		Namespace:                        r.str("namespace"),
+		AppName:                          r.str("appName"),
+		AppVersion:                       r.str("appVersion"),
+		Replicas:                         r.integer("replicas"),
+		ImagePlatform:                    r.str("imagePlatform"),
+		ECRKeepImages:                    r.integer("ecrKeepImages"),
+		LocalImage:                       r.str("localImage"),
+		KubeconfigPath:                   r.str("kubeconfigPath"),
+		IngressScheme:                    r.str("ingressScheme"),
+		Host:                             r.str("host"),
+		CertificateArn:                   r.str("certificateArn"),
+		BootSeconds:                      r.integer("bootSeconds"),
+		MaxRequestSeconds:                r.integer("maxRequestSeconds"),
+		HealthCheckIntervalSeconds:       r.integer("healthCheckIntervalSeconds"),
+		DeregistrationPropagationSeconds: r.integer("deregistrationPropagationSeconds"),
+	}
+	c.Region, _ = get("aws:region")
+	if c.ClusterName == "" {
+		c.ClusterName = "zdt-" + stack
+	}
+	errs := r.errs
+	if len(errs) == 0 {
+		errs = c.validate()
+	}
+	if len(errs) == 0 && c.Platform == PlatformLocal {
+		if err := c.readKubeconfig(root); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration of stack %q:\n%w", stack, err)
+	}
+	return c, nil
+}
+
+var (
+	dnsLabel      = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	clusterNameRe = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]*$`)
+	k8sVersionRe  = regexp.MustCompile(`^1\.[0-9]+$`)
+	azRe          = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$`)
+	vpcIDRe       = regexp.MustCompile(`^vpc-[0-9a-f]+$`)
+	subnetIDRe    = regexp.MustCompile(`^subnet-[0-9a-f]+$`)
+)
+
+// validate checks the settings for the selected platform.
+func (c Config) validate() []error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+
+	switch c.Platform {
+	case PlatformEKS, PlatformLocal:
+	default:
+		add(configError("platform", "use eks or local", "%q is not a platform", c.Platform))
+	}
+	if c.Namespace == "" || len(c.Namespace) > 63 || !dnsLabel.MatchString(c.Namespace) {
+		add(configError("namespace", "use at most 63 lowercase letters, digits and '-', starting with a letter", "%q is not a valid namespace name", c.Namespace))
+	}
+	if c.Replicas < 1 {
+		add(configError("replicas", "use 1 or more (3 survives a node loss during a rollout)", "%d is not a pod count", c.Replicas))
+	}
+	if c.IngressScheme != "internet-facing" && c.IngressScheme != "internal" {
+		add(configError("ingressScheme", "use internet-facing or internal", "%q is not an ALB scheme", c.IngressScheme))
+	}
+	for _, k := range []struct {
+		key string
+		v   int
+	}{
+		{"bootSeconds", c.BootSeconds},
+		{"maxRequestSeconds", c.MaxRequestSeconds},
+		{"healthCheckIntervalSeconds", c.HealthCheckIntervalSeconds},
+		{"deregistrationPropagationSeconds", c.DeregistrationPropagationSeconds},
+	} {
+		if k.v < 1 {
+			add(configError(k.key, "use a positive number of seconds", "%d is not a positive duration", k.v))
+		}
+	}
+	if c.Platform == PlatformLocal {
+		if c.KubeconfigPath == "" {
+			add(configError("kubeconfigPath", "pulumi config set zdt:kubeconfigPath <path of the lab cluster's kubeconfig>",
+				"is required on the local platform"))
+		}
+		if c.LocalImage == "" {
+			add(configError("localImage", "pulumi config set zdt:localImage docker.io/zdt/demo-app:v1", "is required on the local platform"))
+		}
+		return errs
+	}
+	return append(errs, c.validateEKS()...)
+}
+
+// validateEKS checks the settings only the eks platform reads.
+func (c Config) validateEKS() []error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+
+	if c.Region == "" {
+		add(fmt.Errorf("config aws:region: is required on the eks platform; fix: pulumi config set aws:region eu-west-1"))
+	}
+	if len(c.ClusterName) > 100 || !clusterNameRe.MatchString(c.ClusterName) {
+		add(configError("clusterName", "use letters, digits, '-' and '_', starting with a letter or digit, at most 100", "%q is not a valid EKS cluster name", c.ClusterName))
+	}
+	if !k8sVersionRe.MatchString(c.KubernetesVersion) {
+		add(configError("kubernetesVersion", "use a minor version such as 1.34", "%q is not a Kubernetes minor version", c.KubernetesVersion))
+	}
+	if c.UsesExistingVPC() {
+		if !vpcIDRe.MatchString(c.VpcID) {
+			add(configError("vpcId", "use an ID like vpc-0123abcd, or unset it to create a VPC", "%q is not a VPC ID", c.VpcID))
+		}
+		for _, l := range []struct {
+			key string
+			ids []string
+		}{{"publicSubnetIds", c.PublicSubnetIDs}, {"privateSubnetIds", c.PrivateSubnetIDs}} {
+			if len(l.ids) < 2 {
+				add(configError(l.key, "list at least two subnets in different availability zones (the ALB needs two)", "has %d subnet(s) while vpcId is set", len(l.ids)))
+			}
+			for _, id := range l.ids {
+				if !subnetIDRe.MatchString(id) {
+					add(configError(l.key, "use IDs like subnet-0123abcd", "%q is not a subnet ID", id))
+				}
+			}
+		}
+	} else {
+		if n := len(c.AvailabilityZones); n < 2 || n > 4 {
+			add(configError("availabilityZones", "list 2 to 4 zones of aws:region, e.g. [eu-west-1a, eu-west-1b] (the ALB needs two), or set vpcId", "has %d zone(s)", n))
+		}
+		seen := map[string]bool{}
+		for _, az := range c.AvailabilityZones {
+			if !azRe.MatchString(az) || seen[az] {
+				add(configError("availabilityZones", "list distinct zone names such as eu-west-1a", "%q is not a distinct availability zone name", az))
+			}
+			seen[az] = true
+		}
+		if p, err := netip.ParsePrefix(c.VpcCidr); err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20 || p.Masked() != p {
+			add(configError("vpcCidr", "use an IPv4 network from /16 to /20 such as 10.0.0.0/16", "%q is not a usable VPC CIDR", c.VpcCidr))
+		}
+	}
+	if len(c.NodeInstanceTypes) == 0 {
+		add(configError("nodeInstanceTypes", "list at least one instance type, e.g. [t3.medium]", "is empty"))
+	}
+	if c.NodeMinSize < 1 || c.NodeMinSize > c.NodeDesiredSize || c.NodeDesiredSize > c.NodeMaxSize {
+		add(configError("nodeDesiredSize", "make 1 <= zdt:nodeMinSize <= zdt:nodeDesiredSize <= zdt:nodeMaxSize",
+			"min %d, desired %d, max %d are not ordered", c.NodeMinSize, c.NodeDesiredSize, c.NodeMaxSize))
+	}
+	if c.ECRKeepImages < 1 {
+		add(configError("ecrKeepImages", "keep at least 1 image (the running one)", "is %d", c.ECRKeepImages))
+	}
+	if c.ImagePlatform != "linux/amd64" && c.ImagePlatform != "linux/arm64" {
+		add(configError("imagePlatform", "use linux/amd64 or linux/arm64, matching nodeInstanceTypes", "%q is not a supported platform", c.ImagePlatform))
+	}
+	if c.AppVersion == "" {
+		add(configError("appVersion", "set a version such as v1 (the image tag)", "is empty"))
+	}
+	return errs
+}
+
+// readKubeconfig loads the local platform's kubeconfig contents. A relative
+// path is resolved against the project root (the directory of Pulumi.yaml).
+func (c *Config) readKubeconfig(root string) error {
+	path := c.KubeconfigPath
+	if !filepath.IsAbs(path) && root != "" {
+		path = filepath.Join(root, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return configError("kubeconfigPath", "point it at the cluster's kubeconfig: pulumi config set zdt:kubeconfigPath <path>",
+			"cannot read the kubeconfig: %v", err)
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return configError("kubeconfigPath", "point it at a non-empty kubeconfig", "%s is empty", path)
+	}
+	c.Kubeconfig = string(b)
+	return nil
+}

@@ -1,0 +1,402 @@
+package infra
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/zdt-eks/zdt/components/zerodowntime"
+	"github.com/zdt-eks/zdt/internal/pulumitest"
+)
+
+// unsecret unwraps a secret input; ok reports whether v was secret.
+func unsecret(v any) (plain any, ok bool) {
+	if s, isSecret := v.(*resource.Secret); isSecret {
+		return s.Element.Mappable(), true
+	}
+	return v, false
+}
+
+func TestProgramEKSStacks(t *testing.T) {
+	tests := []struct {
+		stack         string
+		cluster       string
+		azs           []string
+		natGateways   int
+		instanceTypes []any
+		scaling       map[string]any
+		replicas      float64
+		url           string
+		tls           bool
+	}{
+		{
+			stack: "dev", cluster: "zdt-dev", azs: []string{"eu-west-1a", "eu-west-1b"}, natGateways: 1,
+			instanceTypes: []any{"t3.medium"},
+			scaling:       map[string]any{"minSize": 2.0, "desiredSize": 2.0, "maxSize": 3.0},
+			replicas:      2, url: "http://" + mockHostname + "/",
+		},
+		{
+			stack: "prod", cluster: "zdt-prod", azs: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, natGateways: 3,
+			instanceTypes: []any{"m6i.large"},
+			scaling:       map[string]any{"minSize": 3.0, "desiredSize": 3.0, "maxSize": 6.0},
+			replicas:      3, url: "https://app.example.com/", tls: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stack, func(t *testing.T) {
+			rec, out := mustRunStack(t, tc.stack, nil)
+
+			t.Run("network", func(t *testing.T) {
+				mustFind(t, rec, typeVpc, "vpc")
+				mustFind(t, rec, typeIGW, "igw")
+				if got := len(rec.OfType(typeNatGateway)); got != tc.natGateways {
+					t.Errorf("NAT gateways = %d, want %d", got, tc.natGateways)
+				}
+				if got, want := len(rec.OfType(typeRouteTable)), 1+len(tc.azs); got != want {
+					t.Errorf("route tables = %d, want %d (one public, one private per AZ)", got, want)
+				}
+				clusterTag := "kubernetes.io/cluster/" + tc.cluster
+				for _, az := range tc.azs {
+					for _, sub := range []struct{ name, roleTag string }{
+						{"public-" + az, "kubernetes.io/role/elb"},
+						{"private-" + az, "kubernetes.io/role/internal-elb"},
+					} {
+						s := mustFind(t, rec, typeSubnet, sub.name)
+						tags := get(t, s, "tags").(map[string]any)
+						if tags[sub.roleTag] != "1" || tags[clusterTag] != "shared" {
+							t.Errorf("subnet %s tags = %v, want %s=1 and %s=shared", sub.name, tags, sub.roleTag, clusterTag)
+						}
+						if get(t, s, "availabilityZone") != az {
+							t.Errorf("subnet %s in %v, want %s", sub.name, get(t, s, "availabilityZone"), az)
+						}
+					}
+				}
+			})
+
+			t.Run("cluster", func(t *testing.T) {
+				c := mustFind(t, rec, typeEKSCluster, tc.cluster)
+				for path, want := range map[string]any{
+					"name": tc.cluster, "version": "1.34", "createOidcProvider": true,
+					"skipDefaultNodeGroup": true, "authenticationMode": "API", "vpcId": "vpc-id",
+				} {
+					if got := get(t, c, path); got != want {
+						t.Errorf("cluster %s = %v, want %v", path, got, want)
+					}
+				}
+				var private []any
+				for _, az := range tc.azs {
+					private = append(private, "private-"+az+"-id")
+				}
+				ng := mustFind(t, rec, typeNodeGroup, tc.cluster+"-nodes")
+				if got := get(t, ng, "subnetIds"); !reflect.DeepEqual(got, private) {
+					t.Errorf("node group subnets = %v, want the private subnets %v", got, private)
+				}
+				if got := get(t, ng, "instanceTypes"); !reflect.DeepEqual(got, tc.instanceTypes) {
+					t.Errorf("node group instance types = %v, want %v", got, tc.instanceTypes)
+				}
+				if got := get(t, ng, "scalingConfig"); !reflect.DeepEqual(got, tc.scaling) {
+					t.Errorf("node group scaling = %v, want %v", got, tc.scaling)
+				}
+				if !ng.DependsOn(typeNatGateway, "nat-"+tc.azs[0]) {
+					t.Errorf("node group does not wait for the NAT gateway: nodes could not pull images")
+				}
+				p := mustFind(t, rec, typeK8sProvider, "k8s")
+				if got := get(t, p, "kubeconfig"); got != mockKubeconfig {
+					t.Errorf("kubernetes provider kubeconfig = %v, want the cluster's kubeconfigJson", got)
+				}
+				if n := len(rec.OfType(typeK8sProvider)); n != 1 {
+					t.Errorf("%d kubernetes providers, want exactly one", n)
+				}
+			})
+
+			t.Run("lbc", func(t *testing.T) {
+				role := mustFind(t, rec, typeRole, "lbc")
+				var trust policyDocument
+				if err := json.Unmarshal([]byte(get(t, role, "assumeRolePolicy").(string)), &trust); err != nil {
+					t.Fatalf("trust policy: %v", err)
+				}
+				if len(trust.Statement) != 1 {
+					t.Fatalf("trust policy has %d statements, want 1", len(trust.Statement))
+				}
+				st := trust.Statement[0]
+				if st.Principal["Federated"] != mockOIDCArn || !reflect.DeepEqual(st.Action, []string{"sts:AssumeRoleWithWebIdentity"}) {
+					t.Errorf("trust principal/action = %v %v", st.Principal, st.Action)
+				}
+				wantCond := conditions{"StringEquals": {
+					mockOIDCIssuer + ":sub": "system:serviceaccount:kube-system:aws-load-balancer-controller",
+					mockOIDCIssuer + ":aud": "sts.amazonaws.com",
+				}}
+				if !reflect.DeepEqual(st.Condition, wantCond) {
+					t.Errorf("trust condition = %v, want exactly %v", st.Condition, wantCond)
+				}
+				pol := mustFind(t, rec, typePolicy, "lbc")
+				if got := get(t, pol, "policy"); got != LBCPolicyJSON() {
+					t.Errorf("controller policy is not LBCPolicyJSON()")
+				}
+				att := mustFind(t, rec, typeAttachment, "lbc")
+				if !att.DependsOn(typeRole, "lbc") || !att.DependsOn(typePolicy, "lbc") {
+					t.Errorf("policy attachment deps = %v", att.Dependencies)
+				}
+
+				rel := mustFind(t, rec, typeRelease, LBCReleaseName)
+				for _, c := range []struct {
+					path []any
+					want any
+				}{
+					{[]any{"name"}, "aws-load-balancer-controller"},
+					{[]any{"namespace"}, "kube-system"},
+					{[]any{"chart"}, "aws-load-balancer-controller"},
+					{[]any{"version"}, "3.5.0"},
+					{[]any{"repositoryOpts", "repo"}, "https://aws.github.io/eks-charts"},
+					{[]any{"atomic"}, true},
+					{[]any{"skipAwait"}, false},
+					{[]any{"waitForJobs"}, true},
+					{[]any{"values", "clusterName"}, tc.cluster},
+					{[]any{"values", "region"}, "eu-west-1"},
+					{[]any{"values", "vpcId"}, "vpc-id"},
+					{[]any{"values", "replicaCount"}, 2.0},
+					{[]any{"values", "keepTLSSecret"}, true},
+					{[]any{"values", "serviceAccount", "create"}, true},
+					{[]any{"values", "serviceAccount", "name"}, "aws-load-balancer-controller"},
+					{[]any{"values", "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"}, "arn:aws:iam::" + mockAccount + ":role/lbc"},
+					{[]any{"values", "podMutatorWebhookConfig", "failurePolicy"}, "Fail"},
+				} {
+					if got := get(t, rel, c.path...); got != c.want {
+						t.Errorf("release %v = %v, want %v", c.path, got, c.want)
+					}
+				}
+				if !rel.UsesProvider(typeK8sProvider, "k8s") {
+					t.Errorf("release provider = %q, want the cluster's provider", rel.Provider)
+				}
+				if !rel.DependsOn(typeNodeGroup, tc.cluster+"-nodes") || !rel.DependsOn(typeAttachment, "lbc") {
+					t.Errorf("release must wait for nodes and IAM permissions; deps = %v", rel.Dependencies)
+				}
+			})
+
+			t.Run("namespace and app", func(t *testing.T) {
+				assertNamespaceAndApp(t, rec, true)
+				dep := mustFind(t, rec, typeDeployment, "demo-app")
+				if got := get(t, dep, "spec", "replicas"); got != tc.replicas {
+					t.Errorf("replicas = %v, want %v", got, tc.replicas)
+				}
+				c := get(t, dep, "spec", "template", "spec", "containers", 0).(map[string]any)
+				if c["image"] != mockRepoDigest {
+					t.Errorf("image = %v, want the pushed image by digest %s", c["image"], mockRepoDigest)
+				}
+				if c["imagePullPolicy"] != "IfNotPresent" {
+					t.Errorf("imagePullPolicy = %v", c["imagePullPolicy"])
+				}
+				ing := mustFind(t, rec, typeIngress, "demo-app")
+				ann := get(t, ing, "metadata", "annotations").(map[string]any)
+				if ann["alb.ingress.kubernetes.io/scheme"] != "internet-facing" || ann["alb.ingress.kubernetes.io/target-type"] != "ip" {
+					t.Errorf("ingress annotations = %v", ann)
+				}
+				if _, hasCert := ann["alb.ingress.kubernetes.io/certificate-arn"]; hasCert != tc.tls {
+					t.Errorf("certificate-arn annotation present = %v, want %v", hasCert, tc.tls)
+				}
+			})
+
+			t.Run("image", func(t *testing.T) {
+				repo := mustFind(t, rec, typeRepository, "app")
+				if get(t, repo, "imageScanningConfiguration", "scanOnPush") != true {
+					t.Errorf("ECR scan on push is off")
+				}
+				lc := mustFind(t, rec, typeLifecycle, "app")
+				var policy struct {
+					Rules []struct {
+						Selection struct {
+							CountType   string  `json:"countType"`
+							CountNumber float64 `json:"countNumber"`
+						} `json:"selection"`
+					} `json:"rules"`
+				}
+				if err := json.Unmarshal([]byte(get(t, lc, "policy").(string)), &policy); err != nil {
+					t.Fatalf("lifecycle policy: %v", err)
+				}
+				if len(policy.Rules) != 1 || policy.Rules[0].Selection.CountNumber != 10 || policy.Rules[0].Selection.CountType != "imageCountMoreThan" {
+					t.Errorf("lifecycle policy = %+v, want one rule keeping 10 images", policy)
+				}
+				img := mustFind(t, rec, typeDockerImage, "app")
+				for _, c := range []struct {
+					path []any
+					want any
+				}{
+					{[]any{"imageName"}, mockRepoURL + ":v1"},
+					{[]any{"build", "context"}, "."},
+					{[]any{"build", "dockerfile"}, "app/Dockerfile"},
+					{[]any{"build", "platform"}, "linux/amd64"},
+					{[]any{"build", "args", "VERSION"}, "v1"},
+					{[]any{"registry", "server"}, mockRepoURL},
+					{[]any{"registry", "username"}, "AWS"},
+				} {
+					if got := get(t, img, c.path...); got != c.want {
+						t.Errorf("image %v = %v, want %v", c.path, got, c.want)
+					}
+				}
+				if pw, secret := unsecret(get(t, img, "registry", "password")); !secret || pw != "mock-ecr-password" {
+					t.Errorf("registry password = %v (secret %v), want the ECR token's password as a secret", pw, secret)
+				}
+			})
+
+			t.Run("outputs", func(t *testing.T) {
+				want := map[string]string{
+					OutputClusterName:      tc.cluster,
+					OutputKubeconfig:       mockKubeconfig,
+					OutputNamespace:        "zdt-demo",
+					OutputAlbHostname:      mockHostname,
+					OutputAppURL:           tc.url,
+					OutputECRRepositoryURL: mockRepoURL,
+					OutputImage:            mockRepoDigest,
+				}
+				for k, v := range want {
+					if out.values[k] != v {
+						t.Errorf("output %s = %q, want %q", k, out.values[k], v)
+					}
+				}
+				if !out.kubeconfigSecret {
+					t.Errorf("kubeconfig output is not secret")
+				}
+				if !strings.Contains(out.values[OutputTiming], "preStop=15s") {
+					t.Errorf("timing = %q, want preStop=15s from deregistrationPropagationSeconds", out.values[OutputTiming])
+				}
+			})
+		})
+	}
+}
+
+// assertNamespaceAndApp checks the labelled namespace and the app's
+// objects, their provider and their dependency edges. withLBC says whether
+// the program installed the controller (eks) or found it (local).
+func assertNamespaceAndApp(t *testing.T, rec *pulumitest.Recorder, withLBC bool) {
+	t.Helper()
+	ns := mustFind(t, rec, typeNamespace, "zdt-demo")
+	if got := get(t, ns, "metadata", "labels", zerodowntime.ReadinessGateInjectLabel); got != zerodowntime.ReadinessGateInjectValue {
+		t.Errorf("namespace label %s = %v, want %s", zerodowntime.ReadinessGateInjectLabel, got, zerodowntime.ReadinessGateInjectValue)
+	}
+	if ns.DependsOn(typeRelease, LBCReleaseName) != withLBC {
+		t.Errorf("namespace depends on the controller release = %v, want %v", !withLBC, withLBC)
+	}
+	if !ns.UsesProvider(typeK8sProvider, "k8s") {
+		t.Errorf("namespace provider = %q", ns.Provider)
+	}
+
+	mustFind(t, rec, typeZeroDowntime, "demo-app")
+	for _, typ := range []string{typeService, typeIngress, typeDeployment, typePDB} {
+		res := mustFind(t, rec, typ, "demo-app")
+		if !res.ChildOf(typeZeroDowntime, "demo-app") {
+			t.Errorf("%s parent = %q, want the ZeroDowntimeApp", typ, res.Parent)
+		}
+		if !res.DependsOn(typeNamespace, "zdt-demo") {
+			t.Errorf("%s does not depend on the namespace", typ)
+		}
+		if res.DependsOn(typeRelease, LBCReleaseName) != withLBC {
+			t.Errorf("%s depends on the controller release = %v, want %v", typ, !withLBC, withLBC)
+		}
+		if got := get(t, res, "metadata", "namespace"); got != "zdt-demo" {
+			t.Errorf("%s namespace = %v", typ, got)
+		}
+		if !res.UsesProvider(typeK8sProvider, "k8s") {
+			t.Errorf("%s provider = %q, want the program's kubernetes provider", typ, res.Provider)
+		}
+	}
+	ing := mustFind(t, rec, typeIngress, "demo-app")
+	if !ing.DependsOn(typeService, "demo-app") {
+		t.Errorf("ingress does not wait for the service")
+	}
+	dep := mustFind(t, rec, typeDeployment, "demo-app")
+	if !dep.DependsOn(typeService, "demo-app") || !dep.DependsOn(typeIngress, "demo-app") {
+		t.Errorf("deployment must come after service and ingress (readiness gates are injected at pod creation)")
+	}
+	env := map[string]any{}
+	for _, e := range get(t, dep, "spec", "template", "spec", "containers", 0, "env").([]any) {
+		m := e.(map[string]any)
+		env[m["name"].(string)] = m["value"]
+	}
+	if env["DRAIN"] != appDrain || env["SHUTDOWN_TIMEOUT"] != "12s" {
+		t.Errorf("app env DRAIN=%v SHUTDOWN_TIMEOUT=%v, want %s and 12s (maxRequestSeconds + 2)", env["DRAIN"], env["SHUTDOWN_TIMEOUT"], appDrain)
+	}
+}
+
+func TestProgramLocalStack(t *testing.T) {
+	kubeconfig := writeKubeconfig(t)
+	rec, out := mustRunStack(t, "local", map[string]string{"zdt:kubeconfigPath": kubeconfig})
+
+	for _, typ := range rec.Types() {
+		if strings.HasPrefix(typ, "aws:") || strings.HasPrefix(typ, "eks:") || strings.HasPrefix(typ, "docker:") || typ == typeRelease {
+			t.Errorf("local platform registered %s; the lab provides the controller and image", typ)
+		}
+	}
+	p := mustFind(t, rec, typeK8sProvider, "k8s")
+	if kc, secret := unsecret(get(t, p, "kubeconfig")); !secret || kc != "apiVersion: v1\nkind: Config\n" {
+		t.Errorf("provider kubeconfig = %v (secret %v), want the file's contents as a secret", kc, secret)
+	}
+	assertNamespaceAndApp(t, rec, false)
+	dep := mustFind(t, rec, typeDeployment, "demo-app")
+	c := get(t, dep, "spec", "template", "spec", "containers", 0).(map[string]any)
+	if c["image"] != "docker.io/zdt/demo-app:v1" || c["imagePullPolicy"] != "Never" {
+		t.Errorf("local image = %v pull %v, want docker.io/zdt/demo-app:v1 with Never", c["image"], c["imagePullPolicy"])
+	}
+	for _, absent := range []string{OutputClusterName, OutputKubeconfig, OutputECRRepositoryURL} {
+		if _, ok := out.values[absent]; ok {
+			t.Errorf("local stack exports %s", absent)
+		}
+	}
+	if out.values[OutputAppURL] != "http://"+mockHostname+"/" || out.values[OutputNamespace] != "zdt-demo" {
+		t.Errorf("local outputs = %v", out.values)
+	}
+}
+
+func TestProgramExistingVPC(t *testing.T) {
+	rec, _ := mustRunStack(t, "dev", map[string]string{
+		"zdt:vpcId":            "vpc-0123abcd",
+		"zdt:publicSubnetIds":  `["subnet-0a","subnet-0b"]`,
+		"zdt:privateSubnetIds": `["subnet-1a","subnet-1b"]`,
+	})
+	for _, typ := range []string{typeVpc, typeSubnet, typeNatGateway, typeRouteTable, typeIGW} {
+		if n := len(rec.OfType(typ)); n != 0 {
+			t.Errorf("%d %s registered with an existing VPC", n, typ)
+		}
+	}
+	c := mustFind(t, rec, typeEKSCluster, "zdt-dev")
+	if get(t, c, "vpcId") != "vpc-0123abcd" || !reflect.DeepEqual(get(t, c, "privateSubnetIds"), []any{"subnet-1a", "subnet-1b"}) {
+		t.Errorf("cluster network = %v %v", get(t, c, "vpcId"), get(t, c, "privateSubnetIds"))
+	}
+	rel := mustFind(t, rec, typeRelease, LBCReleaseName)
+	if get(t, rel, "values", "vpcId") != "vpc-0123abcd" {
+		t.Errorf("controller vpcId = %v", get(t, rel, "values", "vpcId"))
+	}
+}
+
+func TestProgramRejectsInvalidConfig(t *testing.T) {
+	tests := []struct {
+		name      string
+		stack     string
+		overrides map[string]string
+		want      []string
+	}{
+		{"bad replicas", "dev", map[string]string{"zdt:replicas": "three"}, []string{"zdt:replicas", "not an integer"}},
+		{"no zones", "dev", map[string]string{"zdt:availabilityZones": "[]"}, []string{"zdt:availabilityZones", "fix:"}},
+		{"local without kubeconfig", "local", map[string]string{"zdt:kubeconfigPath": ""}, []string{"zdt:kubeconfigPath", "required"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, _, err := runStack(t, tc.stack, tc.overrides)
+			if err == nil {
+				t.Fatalf("program accepted invalid config")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			for _, r := range rec.Resources() {
+				if r.Type != typeOIDC { // the test's own stand-in
+					t.Errorf("registered %s %s before failing on config", r.Type, r.Name)
+				}
+			}
+		})
+	}
+}

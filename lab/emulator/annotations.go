@@ -1,0 +1,379 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// Annotation keys the emulator reads (LBC docs/guide/ingress/annotations.md).
+const (
+	AnnotationPrefix             = "alb.ingress.kubernetes.io/"
+	AnnotationIngressClass       = "kubernetes.io/ingress.class"
+	AnnotationTargetType         = AnnotationPrefix + "target-type"
+	AnnotationBackendProtocol    = AnnotationPrefix + "backend-protocol"
+	AnnotationHealthCheckPath    = AnnotationPrefix + "healthcheck-path"
+	AnnotationHealthCheckPort    = AnnotationPrefix + "healthcheck-port"
+	AnnotationHealthCheckProto   = AnnotationPrefix + "healthcheck-protocol"
+	AnnotationHealthCheckInt     = AnnotationPrefix + "healthcheck-interval-seconds"
+	AnnotationHealthCheckTimeout = AnnotationPrefix + "healthcheck-timeout-seconds"
+	AnnotationHealthyThreshold   = AnnotationPrefix + "healthy-threshold-count"
+	AnnotationUnhealthyThreshold = AnnotationPrefix + "unhealthy-threshold-count"
+	AnnotationSuccessCodes       = AnnotationPrefix + "success-codes"
+	AnnotationTargetGroupAttrs   = AnnotationPrefix + "target-group-attributes"
+	AnnotationLoadBalancerAttrs  = AnnotationPrefix + "load-balancer-attributes"
+	AnnotationGroupName          = AnnotationPrefix + "group.name"
+
+	// IngressClassALB is the IngressClass (or legacy class annotation) the
+	// emulator manages, the one the LBC's Helm chart creates.
+	IngressClassALB = "alb"
+
+	// TrafficPort is the healthcheck-port value meaning "the target's port".
+	TrafficPort = "traffic-port"
+)
+
+// Target group attribute and load balancer attribute keys the emulator honours.
+const (
+	AttrDeregistrationDelay = "deregistration_delay.timeout_seconds"
+	AttrSlowStart           = "slow_start.duration_seconds"
+	AttrIdleTimeout         = "idle_timeout.timeout_seconds"
+)
+
+// TargetType is a target group's target type.
+type TargetType string
+
+// Target types of the LBC's target-type annotation.
+const (
+	TargetTypeIP       TargetType = "ip"
+	TargetTypeInstance TargetType = "instance"
+)
+
+// ErrUnsupportedTargetType marks an Ingress backend whose target type the
+// emulator refuses: only ip targets (the pods) are emulated, and only they
+// support readiness gates.
+var ErrUnsupportedTargetType = errors.New("unsupported target type")
+
+// AnnotationError is an annotation value the LBC or the ELB API would reject.
+type AnnotationError struct {
+	Key    string
+	Value  string
+	Reason string
+}
+
+// Error implements error.
+func (e *AnnotationError) Error() string {
+	return fmt.Sprintf("annotation %s=%q: %s", e.Key, e.Value, e.Reason)
+}
+
+// HealthCheckConfig is a target group's health check.
+type HealthCheckConfig struct {
+	Path               string        `json:"path"`
+	Port               string        `json:"port"`
+	Protocol           string        `json:"protocol"`
+	Interval           time.Duration `json:"interval"`
+	Timeout            time.Duration `json:"timeout"`
+	HealthyThreshold   int           `json:"healthyThreshold"`
+	UnhealthyThreshold int           `json:"unhealthyThreshold"`
+	SuccessCodes       SuccessCodes  `json:"successCodes"`
+}
+
+// TargetGroupConfig is what the emulator builds for one backend target group.
+type TargetGroupConfig struct {
+	TargetType          TargetType        `json:"targetType"`
+	HealthCheck         HealthCheckConfig `json:"healthCheck"`
+	DeregistrationDelay time.Duration     `json:"deregistrationDelay"`
+	// SlowStart is parsed and validated but not emulated (see README).
+	SlowStart time.Duration `json:"slowStart"`
+}
+
+// LoadBalancerConfig is what the emulator builds for one load balancer.
+type LoadBalancerConfig struct {
+	GroupName   string
+	IdleTimeout time.Duration
+}
+
+// LBC defaults for Ingress target groups (annotations.md; alb-behaviour.md
+// "Health checks").
+const (
+	defaultHealthCheckPath     = "/"
+	defaultHealthCheckInterval = 15 * time.Second
+	defaultHealthCheckTimeout  = 5 * time.Second
+	defaultHealthyThreshold    = 2
+	defaultUnhealthyThreshold  = 2
+	defaultSuccessCodes        = "200"
+)
+
+// IsALBIngress tells whether the LBC (and so the emulator) manages ing: the
+// legacy class annotation when present, else spec.ingressClassName.
+func IsALBIngress(ing *networkingv1.Ingress) bool {
+	if class, ok := ing.Annotations[AnnotationIngressClass]; ok {
+		return class == IngressClassALB
+	}
+	return ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName == IngressClassALB
+}
+
+// annotationSource looks an annotation up on the Service first, then on the
+// Ingress: the LBC lets Service annotations override target-group settings.
+type annotationSource struct {
+	service map[string]string
+	ingress map[string]string
+}
+
+func (a annotationSource) get(key string) (string, bool) {
+	if v, ok := a.service[key]; ok {
+		return v, true
+	}
+	v, ok := a.ingress[key]
+	return v, ok
+}
+
+// ParseTargetGroupConfig builds a backend's target group from the Ingress and
+// Service annotations, with the LBC's defaults and the ELB API's ranges. An
+// instance (or missing, the LBC default) target type returns an error
+// wrapping ErrUnsupportedTargetType; invalid values return AnnotationErrors.
+func ParseTargetGroupConfig(ingressAnn, serviceAnn map[string]string, s Settings) (TargetGroupConfig, error) {
+	src := annotationSource{service: serviceAnn, ingress: ingressAnn}
+	tt, err := parseTargetType(src)
+	if err != nil {
+		return TargetGroupConfig{}, err
+	}
+	p := &parser{src: src}
+	cfg := TargetGroupConfig{
+		TargetType:          tt,
+		HealthCheck:         p.healthCheck(),
+		DeregistrationDelay: s.DefaultDeregistrationDelay,
+	}
+	p.backendProtocol()
+	p.targetGroupAttributes(&cfg)
+	if err := p.err(); err != nil {
+		return TargetGroupConfig{}, err
+	}
+	return cfg, nil
+}
+
+func parseTargetType(src annotationSource) (TargetType, error) {
+	v, ok := src.get(AnnotationTargetType)
+	if !ok {
+		return "", fmt.Errorf("%w: %s is absent, so the LBC default %q applies; the emulator only emulates %q targets",
+			ErrUnsupportedTargetType, AnnotationTargetType, TargetTypeInstance, TargetTypeIP)
+	}
+	switch TargetType(v) {
+	case TargetTypeIP:
+		return TargetTypeIP, nil
+	case TargetTypeInstance:
+		return "", fmt.Errorf("%w: %s=%q; the emulator only emulates %q targets", ErrUnsupportedTargetType, AnnotationTargetType, v, TargetTypeIP)
+	default:
+		return "", &AnnotationError{Key: AnnotationTargetType, Value: v, Reason: "must be ip or instance"}
+	}
+}
+
+// parser accumulates annotation errors so one event lists all of them.
+type parser struct {
+	src  annotationSource
+	errs []error
+}
+
+func (p *parser) err() error { return errors.Join(p.errs...) }
+
+func (p *parser) fail(key, value, reason string) {
+	p.errs = append(p.errs, &AnnotationError{Key: key, Value: value, Reason: reason})
+}
+
+// intIn reads an integer annotation in [lo, hi], or def when absent.
+func (p *parser) intIn(key string, def, lo, hi int) int {
+	v, ok := p.src.get(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		p.fail(key, v, "not an integer")
+		return def
+	}
+	if n < lo || n > hi {
+		p.fail(key, v, fmt.Sprintf("must be between %d and %d", lo, hi))
+		return def
+	}
+	return n
+}
+
+func (p *parser) healthCheck() HealthCheckConfig {
+	hc := HealthCheckConfig{
+		Path:               defaultHealthCheckPath,
+		Port:               TrafficPort,
+		Protocol:           "HTTP",
+		Interval:           time.Duration(p.intIn(AnnotationHealthCheckInt, int(defaultHealthCheckInterval/time.Second), 5, 300)) * time.Second,
+		Timeout:            time.Duration(p.intIn(AnnotationHealthCheckTimeout, int(defaultHealthCheckTimeout/time.Second), 2, 120)) * time.Second,
+		HealthyThreshold:   p.intIn(AnnotationHealthyThreshold, defaultHealthyThreshold, 2, 10),
+		UnhealthyThreshold: p.intIn(AnnotationUnhealthyThreshold, defaultUnhealthyThreshold, 2, 10),
+	}
+	if v, ok := p.src.get(AnnotationHealthCheckPath); ok {
+		if !strings.HasPrefix(v, "/") {
+			p.fail(AnnotationHealthCheckPath, v, "must start with /")
+		} else {
+			hc.Path = v
+		}
+	}
+	if v, ok := p.src.get(AnnotationHealthCheckPort); ok {
+		hc.Port = p.healthCheckPort(v)
+	}
+	if v, ok := p.src.get(AnnotationHealthCheckProto); ok && v != "HTTP" {
+		p.fail(AnnotationHealthCheckProto, v, "only HTTP is emulated")
+	}
+	if hc.Timeout >= hc.Interval {
+		p.errs = append(p.errs, fmt.Errorf("health check interval %s, timeout %s: Health check interval must be greater than the timeout", hc.Interval, hc.Timeout))
+	}
+	codes := defaultSuccessCodes
+	if v, ok := p.src.get(AnnotationSuccessCodes); ok {
+		codes = v
+	}
+	sc, err := ParseSuccessCodes(codes)
+	if err != nil {
+		p.fail(AnnotationSuccessCodes, codes, err.Error())
+		sc, _ = ParseSuccessCodes(defaultSuccessCodes)
+	}
+	hc.SuccessCodes = sc
+	return hc
+}
+
+func (p *parser) healthCheckPort(v string) string {
+	if v == TrafficPort {
+		return v
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		p.fail(AnnotationHealthCheckPort, v, "must be traffic-port or a port number (named ports are not emulated)")
+		return TrafficPort
+	}
+	return v
+}
+
+func (p *parser) backendProtocol() {
+	if v, ok := p.src.get(AnnotationBackendProtocol); ok && v != "HTTP" {
+		p.fail(AnnotationBackendProtocol, v, "only HTTP is emulated")
+	}
+}
+
+func (p *parser) targetGroupAttributes(cfg *TargetGroupConfig) {
+	raw, ok := p.src.get(AnnotationTargetGroupAttrs)
+	if !ok {
+		return
+	}
+	attrs, err := parseAttributes(raw)
+	if err != nil {
+		p.fail(AnnotationTargetGroupAttrs, raw, err.Error())
+		return
+	}
+	if v, ok := attrs[AttrDeregistrationDelay]; ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 3600 {
+			p.fail(AnnotationTargetGroupAttrs, raw, AttrDeregistrationDelay+" must be an integer between 0 and 3600")
+		} else {
+			cfg.DeregistrationDelay = time.Duration(n) * time.Second
+		}
+	}
+	if v, ok := attrs[AttrSlowStart]; ok {
+		if n, err := strconv.Atoi(v); err != nil || (n != 0 && (n < 30 || n > 900)) {
+			p.fail(AnnotationTargetGroupAttrs, raw, AttrSlowStart+" must be 0 or an integer between 30 and 900")
+		} else {
+			cfg.SlowStart = time.Duration(n) * time.Second
+		}
+	}
+}
+
+// parseAttributes parses the LBC's comma-separated key=value attribute list.
+func parseAttributes(raw string) (map[string]string, error) {
+	attrs := map[string]string{}
+	for _, pair := range strings.Split(raw, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("attribute %q is not key=value", pair)
+		}
+		attrs[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return attrs, nil
+}
+
+var groupNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+
+// ParseLoadBalancerConfig reads the load-balancer level annotations of an
+// Ingress: group.name and load-balancer-attributes (idle timeout).
+func ParseLoadBalancerConfig(ingressAnn map[string]string, s Settings) (LoadBalancerConfig, error) {
+	cfg := LoadBalancerConfig{IdleTimeout: s.DefaultIdleTimeout}
+	var errs []error
+	if g, ok := ingressAnn[AnnotationGroupName]; ok {
+		if len(g) > 63 || !groupNamePattern.MatchString(g) {
+			errs = append(errs, &AnnotationError{Key: AnnotationGroupName, Value: g,
+				Reason: "must be at most 63 lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric"})
+		} else {
+			cfg.GroupName = g
+		}
+	}
+	if raw, ok := ingressAnn[AnnotationLoadBalancerAttrs]; ok {
+		attrs, err := parseAttributes(raw)
+		if err != nil {
+			errs = append(errs, &AnnotationError{Key: AnnotationLoadBalancerAttrs, Value: raw, Reason: err.Error()})
+		} else if v, ok := attrs[AttrIdleTimeout]; ok {
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 4000 {
+				errs = append(errs, &AnnotationError{Key: AnnotationLoadBalancerAttrs, Value: raw, Reason: AttrIdleTimeout + " must be an integer between 1 and 4000"})
+			} else {
+				cfg.IdleTimeout = time.Duration(n) * time.Second
+			}
+		}
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// SuccessCodes is a health check's matcher: "200", "200,202" or "200-299",
+// each code in 200..499 (ALB user guide, "Health checks for Application Load
+// Balancer target groups", Matcher / HttpCode).
+type SuccessCodes struct {
+	raw    string
+	ranges [][2]int
+}
+
+// ParseSuccessCodes parses an ALB HTTP matcher.
+func ParseSuccessCodes(raw string) (SuccessCodes, error) {
+	sc := SuccessCodes{raw: raw}
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		if !isRange {
+			hi = lo
+		}
+		l, errL := strconv.Atoi(strings.TrimSpace(lo))
+		h, errH := strconv.Atoi(strings.TrimSpace(hi))
+		if errL != nil || errH != nil || l > h {
+			return SuccessCodes{}, fmt.Errorf("%q is not a code or a low-high range", part)
+		}
+		if l < 200 || h > 499 {
+			return SuccessCodes{}, fmt.Errorf("%q is outside 200-499", part)
+		}
+		sc.ranges = append(sc.ranges, [2]int{l, h})
+	}
+	return sc, nil
+}
+
+// Matches tells whether an HTTP status passes the health check.
+func (sc SuccessCodes) Matches(code int) bool {
+	for _, r := range sc.ranges {
+		if code >= r[0] && code <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// String returns the matcher as written.
+func (sc SuccessCodes) String() string { return sc.raw }
+
+// MarshalText renders the matcher as written (for the debug endpoint).
+func (sc SuccessCodes) MarshalText() ([]byte, error) { return []byte(sc.raw), nil }

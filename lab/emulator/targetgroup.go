@@ -1,0 +1,494 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+)
+
+// State is an ALB target health state (ELB API TargetHealthStateEnum).
+type State string
+
+// Target states the emulator uses. A deregistered target is removed, which
+// the ELB API shows as unused.
+const (
+	StateInitial   State = "initial"
+	StateHealthy   State = "healthy"
+	StateUnhealthy State = "unhealthy"
+	StateDraining  State = "draining"
+	StateRemoved   State = "unused"
+)
+
+// Target health reasons and descriptions (ELB API TargetHealthReasonEnum; the
+// LBC copies reason and description into the readiness gate condition).
+const (
+	ReasonRegistrationInProgress   = "Elb.RegistrationInProgress"
+	ReasonInitialHealthChecking    = "Elb.InitialHealthChecking"
+	ReasonResponseCodeMismatch     = "Target.ResponseCodeMismatch"
+	ReasonTimeout                  = "Target.Timeout"
+	ReasonFailedHealthChecks       = "Target.FailedHealthChecks"
+	ReasonDeregistrationInProgress = "Target.DeregistrationInProgress"
+
+	DescRegistrationInProgress   = "Target registration is in progress"
+	DescInitialHealthChecking    = "Initial health checks in progress"
+	DescDeregistrationInProgress = "Target deregistration is in progress"
+)
+
+// TargetSpec identifies a target: a pod IP and port, and the pod behind it.
+type TargetSpec struct {
+	IP   string               `json:"ip"`
+	Port int32                `json:"port"`
+	Pod  types.NamespacedName `json:"pod"`
+}
+
+// ID is the target's key in its group, ip:port as in the ELB API.
+func (t TargetSpec) ID() string { return net.JoinHostPort(t.IP, strconv.Itoa(int(t.Port))) }
+
+// CheckResult is the outcome of one health check.
+type CheckResult struct {
+	Healthy bool
+	// Reason and Description explain a failure (Target.Timeout, ...).
+	Reason      string
+	Description string
+}
+
+// HealthChecker performs one health check of target; it must honour ctx and
+// hc.Timeout. HTTPHealthChecker is the real one; tests inject their own.
+type HealthChecker func(ctx context.Context, target TargetSpec, hc HealthCheckConfig) CheckResult
+
+// Probe is a health check that is due. Run it and hand the result to
+// TargetGroup.RecordResult.
+type Probe struct {
+	Target      TargetSpec
+	HealthCheck HealthCheckConfig
+	seq         uint64
+}
+
+// TargetEvent reports a target state change.
+type TargetEvent struct {
+	TargetGroup string
+	Target      TargetSpec
+	From, To    State
+	Reason      string
+	Description string
+	At          time.Time
+}
+
+// TargetStatus is a snapshot of one target.
+type TargetStatus struct {
+	Target      TargetSpec `json:"target"`
+	ID          string     `json:"id"`
+	State       State      `json:"state"`
+	Reason      string     `json:"reason,omitempty"`
+	Description string     `json:"description,omitempty"`
+	Since       time.Time  `json:"since"`
+	// Deregistering is true from the deregistration request on, including the
+	// propagation window during which the target still gets new requests.
+	Deregistering bool `json:"deregistering"`
+	// ReceivesNewRequests tells whether the data plane would pick this target.
+	ReceivesNewRequests bool `json:"receivesNewRequests"`
+	InFlight            int  `json:"inFlight"`
+}
+
+// TargetGroup is the pure state machine of one ALB target group: registration,
+// health checks, deregistration and draining, and the choice of the target
+// for each new request. Time comes only from its clock; health checks run
+// where the caller wants (Sync runs them inline). Safe for concurrent use.
+type TargetGroup struct {
+	name     string
+	clock    clock.PassiveClock
+	settings Settings
+	onChange func(TargetEvent)
+
+	mu      sync.Mutex
+	config  TargetGroupConfig
+	targets map[string]*target
+	seq     uint64
+	rr      uint64
+}
+
+type target struct {
+	spec        TargetSpec
+	state       State
+	reason      string
+	description string
+	since       time.Time
+
+	checksStartAt time.Time // registration complete: checks start
+	nextCheck     time.Time
+	checking      bool
+	probeSeq      uint64
+	passes        int
+	failures      int
+
+	deregistering bool
+	stopRoutingAt time.Time // deregistration has propagated
+	removeAt      time.Time // deregistration delay ends
+
+	inFlight int
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+}
+
+// ErrTargetDeregistered is the cause of a Lease's context when its target's
+// deregistration delay ended with the request still in flight.
+var ErrTargetDeregistered = errors.New("target deregistered: deregistration delay elapsed")
+
+// NewTargetGroup builds an empty target group. onChange (may be nil) is called
+// for every state change, without the group's lock held.
+func NewTargetGroup(name string, cfg TargetGroupConfig, s Settings, clk clock.PassiveClock, onChange func(TargetEvent)) *TargetGroup {
+	if onChange == nil {
+		onChange = func(TargetEvent) {}
+	}
+	return &TargetGroup{name: name, clock: clk, settings: s, onChange: onChange, config: cfg, targets: map[string]*target{}}
+}
+
+// Name is the target group's name.
+func (g *TargetGroup) Name() string { return g.name }
+
+// Config returns the target group's configuration.
+func (g *TargetGroup) Config() TargetGroupConfig {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.config
+}
+
+// SetConfig changes health check and attributes; they apply from the next
+// check, result or deregistration on.
+func (g *TargetGroup) SetConfig(cfg TargetGroupConfig) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.config = cfg
+}
+
+// eventBuffer collects state changes under the lock and emits them after.
+type eventBuffer []TargetEvent
+
+func (g *TargetGroup) emit(events eventBuffer) {
+	for _, e := range events {
+		g.onChange(e)
+	}
+}
+
+func (g *TargetGroup) transition(ev *eventBuffer, t *target, to State, reason, desc string, now time.Time) {
+	if t.state == to && t.reason == reason && t.description == desc {
+		return
+	}
+	*ev = append(*ev, TargetEvent{TargetGroup: g.name, Target: t.spec, From: t.state, To: to, Reason: reason, Description: desc, At: now})
+	t.state, t.reason, t.description, t.since = to, reason, desc, now
+}
+
+// SetTargets makes the registered targets equal specs: new ones are
+// registered, missing ones deregistered, as the LBC does on each reconcile.
+// Draining targets do not count as registered (the LBC ignores them), so a
+// draining target that is wanted again is registered anew.
+func (g *TargetGroup) SetTargets(specs []TargetSpec) {
+	want := make(map[string]TargetSpec, len(specs))
+	for _, s := range specs {
+		want[s.ID()] = s
+	}
+	g.mu.Lock()
+	now := g.clock.Now()
+	var ev eventBuffer
+	for id, t := range g.targets {
+		if _, ok := want[id]; !ok && !t.deregistering {
+			g.deregisterLocked(&ev, t, now)
+		}
+	}
+	for id, s := range want {
+		g.registerLocked(&ev, id, s, now)
+	}
+	g.mu.Unlock()
+	g.emit(ev)
+}
+
+// Register registers one target (RegisterTargets). Registering a registered,
+// not deregistering target does nothing.
+func (g *TargetGroup) Register(spec TargetSpec) {
+	g.mu.Lock()
+	var ev eventBuffer
+	g.registerLocked(&ev, spec.ID(), spec, g.clock.Now())
+	g.mu.Unlock()
+	g.emit(ev)
+}
+
+// Deregister deregisters one target (DeregisterTargets).
+func (g *TargetGroup) Deregister(id string) {
+	g.mu.Lock()
+	var ev eventBuffer
+	if t, ok := g.targets[id]; ok && !t.deregistering {
+		g.deregisterLocked(&ev, t, g.clock.Now())
+	}
+	g.mu.Unlock()
+	g.emit(ev)
+}
+
+func (g *TargetGroup) registerLocked(ev *eventBuffer, id string, spec TargetSpec, now time.Time) {
+	t, ok := g.targets[id]
+	if ok && !t.deregistering {
+		t.spec.Pod = spec.Pod
+		return
+	}
+	if !ok {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		t = &target{spec: spec, ctx: ctx, cancel: cancel}
+		g.targets[id] = t
+	}
+	// A new registration, or a re-registration of a deregistering target:
+	// in-flight requests keep their context, everything else starts over.
+	t.spec = spec
+	t.deregistering = false
+	t.stopRoutingAt, t.removeAt = time.Time{}, time.Time{}
+	t.passes, t.failures, t.checking = 0, 0, false
+	t.checksStartAt = now.Add(g.settings.RegistrationDelay)
+	t.nextCheck = t.checksStartAt
+	g.transition(ev, t, StateInitial, ReasonRegistrationInProgress, DescRegistrationInProgress, now)
+}
+
+func (g *TargetGroup) deregisterLocked(ev *eventBuffer, t *target, now time.Time) {
+	t.deregistering = true
+	t.stopRoutingAt = now.Add(g.settings.DeregistrationPropagationDelay)
+	// The ELB API shows draining at once; the data plane keeps routing to the
+	// target until stopRoutingAt. The emulator shows the state the data plane
+	// acts on, so the state changes at stopRoutingAt (Advance).
+	if !now.Before(t.stopRoutingAt) {
+		g.startDrainingLocked(ev, t, now)
+	}
+}
+
+func (g *TargetGroup) startDrainingLocked(ev *eventBuffer, t *target, now time.Time) {
+	t.removeAt = t.stopRoutingAt.Add(g.config.DeregistrationDelay)
+	t.checking = false
+	g.transition(ev, t, StateDraining, ReasonDeregistrationInProgress, DescDeregistrationInProgress, now)
+}
+
+// Advance applies every timer due at the clock's current time (registration
+// done, deregistration propagated, draining over) and returns the health
+// checks that are due. Call it at least every Settings.TickInterval.
+func (g *TargetGroup) Advance() []Probe {
+	g.mu.Lock()
+	now := g.clock.Now()
+	var ev eventBuffer
+	var probes []Probe
+	for _, id := range g.sortedIDsLocked() {
+		t := g.targets[id]
+		if p, ok := g.advanceTargetLocked(&ev, t, now); ok {
+			probes = append(probes, p)
+		}
+	}
+	g.mu.Unlock()
+	g.emit(ev)
+	return probes
+}
+
+func (g *TargetGroup) advanceTargetLocked(ev *eventBuffer, t *target, now time.Time) (Probe, bool) {
+	if t.deregistering && t.state != StateDraining && !now.Before(t.stopRoutingAt) {
+		g.startDrainingLocked(ev, t, now)
+	}
+	if t.state == StateDraining {
+		if !now.Before(t.removeAt) {
+			g.removeLocked(ev, t, now)
+		}
+		return Probe{}, false
+	}
+	if now.Before(t.checksStartAt) {
+		return Probe{}, false
+	}
+	if t.reason == ReasonRegistrationInProgress {
+		g.transition(ev, t, StateInitial, ReasonInitialHealthChecking, DescInitialHealthChecking, now)
+	}
+	if t.checking || now.Before(t.nextCheck) {
+		return Probe{}, false
+	}
+	interval := g.config.HealthCheck.Interval
+	t.nextCheck = t.nextCheck.Add(interval)
+	if !t.nextCheck.After(now) {
+		// Advance was late (more than an interval): no burst of checks.
+		t.nextCheck = now.Add(interval)
+	}
+	g.seq++
+	t.checking, t.probeSeq = true, g.seq
+	return Probe{Target: t.spec, HealthCheck: g.config.HealthCheck, seq: g.seq}, true
+}
+
+func (g *TargetGroup) removeLocked(ev *eventBuffer, t *target, now time.Time) {
+	t.cancel(ErrTargetDeregistered)
+	delete(g.targets, t.spec.ID())
+	g.transition(ev, t, StateRemoved, "", "", now)
+}
+
+// RecordResult applies the result of a probe returned by Advance. Results of
+// targets that were deregistered or re-registered meanwhile are dropped.
+func (g *TargetGroup) RecordResult(p Probe, r CheckResult) {
+	g.mu.Lock()
+	var ev eventBuffer
+	if t, ok := g.targets[p.Target.ID()]; ok && t.checking && t.probeSeq == p.seq && t.state != StateDraining {
+		t.checking = false
+		g.applyResultLocked(&ev, t, r, g.clock.Now())
+	}
+	g.mu.Unlock()
+	g.emit(ev)
+}
+
+func (g *TargetGroup) applyResultLocked(ev *eventBuffer, t *target, r CheckResult, now time.Time) {
+	hc := g.config.HealthCheck
+	if r.Healthy {
+		t.passes, t.failures = t.passes+1, 0
+		need := hc.HealthyThreshold
+		if t.state == StateInitial && g.settings.InitialHealthyAfterOneCheck {
+			need = 1
+		}
+		if t.state != StateHealthy && t.passes >= need {
+			g.transition(ev, t, StateHealthy, "", "", now)
+		}
+		return
+	}
+	t.failures, t.passes = t.failures+1, 0
+	switch {
+	case t.state == StateUnhealthy:
+		// Keep the latest failure's reason.
+		g.transition(ev, t, StateUnhealthy, r.Reason, r.Description, now)
+	case t.failures >= hc.UnhealthyThreshold:
+		g.transition(ev, t, StateUnhealthy, r.Reason, r.Description, now)
+	}
+}
+
+// Sync advances the group and runs the due health checks inline with check.
+// Tests drive the group with a fake clock and Sync; Run uses Advance and runs
+// checks concurrently instead.
+func (g *TargetGroup) Sync(ctx context.Context, check HealthChecker) {
+	for _, p := range g.Advance() {
+		g.RecordResult(p, check(ctx, p.Target, p.HealthCheck))
+	}
+}
+
+// Close removes every target at once (the target group is deleted) and cuts
+// their in-flight requests.
+func (g *TargetGroup) Close() {
+	g.mu.Lock()
+	now := g.clock.Now()
+	var ev eventBuffer
+	for _, id := range g.sortedIDsLocked() {
+		g.removeLocked(&ev, g.targets[id], now)
+	}
+	g.mu.Unlock()
+	g.emit(ev)
+}
+
+func (g *TargetGroup) sortedIDsLocked() []string {
+	ids := make([]string, 0, len(g.targets))
+	for id := range g.targets {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// routableLocked returns the targets that get new requests, or the status the
+// ALB answers with when there is none:
+//   - healthy targets, when there are any;
+//   - else fail-open: every unhealthy target (and, with
+//     Settings.InitialTargetsInFailOpen, the initial ones too);
+//   - else 503 when nothing is registered (draining targets are deregistered),
+//     Settings.NoUsableTargetStatus when only initial targets are.
+//
+// Targets whose deregistration has not propagated yet still count.
+func (g *TargetGroup) routableLocked() ([]*target, int) {
+	var healthy, unhealthy, initial []*target
+	for _, id := range g.sortedIDsLocked() {
+		t := g.targets[id]
+		switch t.state {
+		case StateHealthy:
+			healthy = append(healthy, t)
+		case StateUnhealthy:
+			unhealthy = append(unhealthy, t)
+		case StateInitial:
+			initial = append(initial, t)
+		}
+	}
+	switch {
+	case len(healthy) > 0:
+		return healthy, 0
+	case len(unhealthy) > 0:
+		if g.settings.InitialTargetsInFailOpen {
+			return append(unhealthy, initial...), 0
+		}
+		return unhealthy, 0
+	case len(initial) > 0:
+		return nil, g.settings.NoUsableTargetStatus
+	default:
+		return nil, http.StatusServiceUnavailable
+	}
+}
+
+// Lease is one request's hold on a target. Call Done when the request ends.
+type Lease struct {
+	Target TargetSpec
+	// Context is cancelled, with cause ErrTargetDeregistered, when the
+	// target's deregistration delay ends: the request must then be cut.
+	Context context.Context
+	done    func()
+}
+
+// Done releases the lease; it is safe to call more than once.
+func (l *Lease) Done() { l.done() }
+
+// Pick chooses the target for a new request, round robin over the routable
+// targets. When there is none it returns the status the ALB answers with.
+func (g *TargetGroup) Pick() (*Lease, int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	pool, status := g.routableLocked()
+	if len(pool) == 0 {
+		return nil, status
+	}
+	t := pool[g.rr%uint64(len(pool))]
+	g.rr++
+	t.inFlight++
+	var once sync.Once
+	return &Lease{Target: t.spec, Context: t.ctx, done: func() {
+		once.Do(func() {
+			g.mu.Lock()
+			t.inFlight--
+			g.mu.Unlock()
+		})
+	}}, 0
+}
+
+// Targets returns a snapshot of every target, sorted by ID.
+func (g *TargetGroup) Targets() []TargetStatus {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	pool, _ := g.routableLocked()
+	routable := map[*target]bool{}
+	for _, t := range pool {
+		routable[t] = true
+	}
+	out := make([]TargetStatus, 0, len(g.targets))
+	for _, id := range g.sortedIDsLocked() {
+		t := g.targets[id]
+		out = append(out, TargetStatus{
+			Target: t.spec, ID: id, State: t.state, Reason: t.reason, Description: t.description,
+			Since: t.since, Deregistering: t.deregistering, ReceivesNewRequests: routable[t], InFlight: t.inFlight,
+		})
+	}
+	return out
+}
+
+// Target returns the snapshot of one target.
+func (g *TargetGroup) Target(id string) (TargetStatus, bool) {
+	for _, t := range g.Targets() {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return TargetStatus{}, false
+}

@@ -1,0 +1,86 @@
+package scenario
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// PathSummary is one path's line of the lab's table.
+type PathSummary struct {
+	Requests int64 `json:"requests"`
+	Failures int64 `json:"failures"`
+	// ByClass counts failures per class ("502", "timeout", ...).
+	ByClass map[string]int64 `json:"byClass"`
+	P99ms   float64          `json:"p99ms"`
+}
+
+// Summary condenses a Result for the table and for tests.
+func (r Result) Summary() map[string]PathSummary {
+	out := map[string]PathSummary{}
+	if r.Report == nil {
+		return out
+	}
+	for _, t := range r.Report.Targets {
+		s := PathSummary{Requests: t.Requests, Failures: t.Failures, ByClass: map[string]int64{}, P99ms: t.Latency.P99}
+		for c, n := range t.Classes {
+			if c.Failed() && n > 0 {
+				s.ByClass[string(c)] = n
+			}
+		}
+		out[t.Name] = s
+	}
+	return out
+}
+
+// Failures is the scenario's failed requests on a path.
+func (r Result) Failures(path string) int64 { return r.Summary()[path].Failures }
+
+// WriteTable prints the lab's table: one row per scenario and path.
+func WriteTable(w io.Writer, results []Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tpath\trequests\tfailed\tby class\tp99 ms\trollout s\tdeploy")
+	for _, r := range results {
+		sum := r.Summary()
+		for _, path := range []string{PathExternal, PathInternal} {
+			s, ok := sum[path]
+			if !ok {
+				continue
+			}
+			deploy := "ok"
+			if r.DeployError != "" {
+				deploy = "failed (expected)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.0f\t%.1f\t%s\n", r.Name, path, s.Requests, s.Failures, classes(s.ByClass), s.P99ms, r.RolloutSeconds, deploy)
+		}
+	}
+	return tw.Flush()
+}
+
+func classes(m map[string]int64) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s×%d", k, m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// WriteJSON writes the results, full verifier reports included.
+func WriteJSON(w io.Writer, results []Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Scenarios []Result `json:"scenarios"`
+	}{results})
+}

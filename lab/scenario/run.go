@@ -1,0 +1,221 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/zdt-eks/zdt/verify"
+)
+
+// Env is what every scenario shares: the same cluster, emulator, load and
+// app images, so that scenarios differ only in their manifests.
+type Env struct {
+	// Client talks to the lab's apiserver.
+	Client kubernetes.Interface
+	// ExternalURL is the emulated ALB's data plane (e.g. http://127.0.0.1:18080/).
+	ExternalURL string
+	// Images maps an app version ("v1", "v2") to its image reference.
+	Images map[string]string
+	// BootSeconds is the demo app's boot delay (the field report's 10 s).
+	BootSeconds int
+	// Rate is the verifier's open-loop rate per path (req/s).
+	Rate int
+	// Timeout is the verifier's per-request timeout (the field report's 5 s).
+	Timeout time.Duration
+	// Settle is how long the new version must answer alone on every path
+	// before a rollout counts as finished.
+	Settle time.Duration
+	// RolloutTimeout bounds one rollout.
+	RolloutTimeout time.Duration
+	// Log receives progress lines a person can read.
+	Log io.Writer
+}
+
+// Deployer deploys one version of a scenario's app and returns when the
+// deployment tool considers it done (kubectl-style apply, or `pulumi up`).
+type Deployer interface {
+	// Deploy applies the given version.
+	Deploy(ctx context.Context, version string) error
+	// Namespace and Deployment name the rolled Deployment; Service names its
+	// Service (for the internal path); Host is the Ingress host.
+	Namespace() string
+	Deployment() string
+	Service() string
+	Host() string
+}
+
+// Result is one scenario's measurement.
+type Result struct {
+	Name string `json:"name"`
+	// RolloutSeconds runs from the start of the v2 deploy until no old pod
+	// is left.
+	RolloutSeconds float64 `json:"rolloutSeconds"`
+	// DeploySeconds is how long the deploy tool itself took for v2.
+	DeploySeconds float64 `json:"deploySeconds"`
+	// DeployError is the deploy tool's error for v2, if any (expected in
+	// fault scenarios).
+	DeployError string         `json:"deployError,omitempty"`
+	Report      *verify.Report `json:"report"`
+}
+
+// Paths of the verifier.
+const (
+	PathExternal = "external"
+	PathInternal = "internal"
+)
+
+// Rollout measures one rollout under load: deploy `from` (unless the
+// scenario already runs it) and wait until both paths serve it, start the
+// verifier on the external (emulated ALB) and internal (ClusterIP) paths,
+// deploy `to`, wait until no old pod is left and `to` alone has answered on
+// both paths for env.Settle, then stop the load. When deploying `to` fails
+// (a fault scenario), it waits instead until `from` alone has answered for
+// env.Settle: a failed rollout must leave the old version serving.
+func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to string, alreadyDeployed bool) (Result, error) {
+	res := Result{Name: name}
+	if !alreadyDeployed {
+		logf(env, "[%s] deploying %s", name, from)
+		if err := d.Deploy(ctx, from); err != nil {
+			return res, fmt.Errorf("%s: deploying %s: %w", name, from, err)
+		}
+	}
+	if _, err := waitRolledOut(ctx, env.Client, d.Namespace(), d.Deployment(), env.RolloutTimeout); err != nil {
+		return res, fmt.Errorf("%s: %s: %w", name, from, err)
+	}
+	internalURL, err := serviceURL(ctx, env.Client, d.Namespace(), d.Service())
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	targets := []verify.Target{{Name: PathExternal, URL: env.ExternalURL}, {Name: PathInternal, URL: internalURL}}
+	for _, t := range targets {
+		if err := waitServing(ctx, t.URL, d.Host(), from, env.RolloutTimeout); err != nil {
+			return res, fmt.Errorf("%s: %s never served on the %s path: %w", name, from, t.Name, err)
+		}
+	}
+	logf(env, "[%s] %s serving on both paths; starting load (%d req/s per path) and rolling to %s", name, from, env.Rate, to)
+
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	var (
+		wg      sync.WaitGroup
+		report  *verify.Report
+		loadErr error
+		mu      sync.Mutex
+		last    verify.Progress
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		report, loadErr = verify.Run(loadCtx, verify.Config{
+			Targets: targets, Host: d.Host(), Rate: env.Rate, Timeout: env.Timeout,
+			OnProgress: func(p verify.Progress) { mu.Lock(); last = p; mu.Unlock() },
+			OnFailure: func(f verify.Failure) {
+				logf(env, "[%s]   %s", name, verify.FailureLine(f, true))
+			},
+		})
+	}()
+	time.Sleep(2 * time.Second) // a baseline of old-version traffic before the rollout
+
+	start := time.Now()
+	deployErr := d.Deploy(ctx, to)
+	res.DeploySeconds = time.Since(start).Seconds()
+	if deployErr != nil {
+		res.DeployError = deployErr.Error()
+		logf(env, "[%s] deploy of %s failed after %.1fs: %v", name, to, res.DeploySeconds, deployErr)
+	} else {
+		logf(env, "[%s] deploy tool returned after %.1fs; waiting for the old pods to go", name, res.DeploySeconds)
+		st, err := waitRolledOut(ctx, env.Client, d.Namespace(), d.Deployment(), env.RolloutTimeout)
+		if err != nil {
+			stopLoad()
+			wg.Wait()
+			return res, fmt.Errorf("%s: %s: %w", name, to, err)
+		}
+		res.RolloutSeconds = st.OldPodsGone.Sub(start).Seconds()
+		logf(env, "[%s] rollout finished: %.1fs after the deploy started; settling", name, res.RolloutSeconds)
+	}
+	settled := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		want := to
+		if deployErr != nil {
+			want = from
+		}
+		if len(last.Targets) != len(targets) {
+			return false
+		}
+		for _, t := range last.Targets {
+			if t.LastVersion != want || time.Since(t.VersionSince) < env.Settle {
+				return false
+			}
+		}
+		return true
+	}
+	_ = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, env.RolloutTimeout, true, func(context.Context) (bool, error) {
+		return settled(), nil
+	})
+	stopLoad()
+	wg.Wait()
+	if loadErr != nil {
+		return res, fmt.Errorf("%s: load: %w", name, loadErr)
+	}
+	res.Report = report
+	logf(env, "[%s] done: %d requests, %d failed", name, report.Requests, report.Failures)
+	return res, nil
+}
+
+// serviceURL is the Service's ClusterIP address, reachable from the host
+// through kube-proxy's rules (the internal path).
+func serviceURL(ctx context.Context, cs kubernetes.Interface, ns, name string) (string, error) {
+	svc, err := cs.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("reading service %s/%s: %w", ns, name, err)
+	}
+	if svc.Spec.ClusterIP == "" || len(svc.Spec.Ports) == 0 {
+		return "", fmt.Errorf("service %s/%s has no ClusterIP or port", ns, name)
+	}
+	return fmt.Sprintf("http://%s:%d/", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port), nil
+}
+
+// waitServing polls url until it answers 200 from the given version five
+// times in a row.
+func waitServing(ctx context.Context, url, host, version string, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	streak := 0
+	return wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return false, err
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			streak = 0
+			return false, nil
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK && resp.Header.Get(verify.DefaultVersionHeader) == version {
+			streak++
+		} else {
+			streak = 0
+		}
+		return streak >= 5, nil
+	})
+}
+
+func logf(env Env, format string, args ...any) {
+	if env.Log == nil {
+		return
+	}
+	fmt.Fprintf(env.Log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}

@@ -39,3 +39,124 @@ $(K8S_BIN)/%: tools/kubernetes/go.mod tools/kubernetes/go.sum
 	@start=$$(date +%s); cd tools/kubernetes && $(HEAVY_LOCK) $(GO) build -trimpath \
 	  -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(K8S_MINOR) -X k8s.io/component-base/version.gitTreeState=clean" \
 	  -o $@.tmp k8s.io/kubernetes/cmd/$* && mv $@.tmp $@ && echo "    $* built in $$(( $$(date +%s) - start ))s"
+
+# --- Pulumi engine tools and the engine driver (issue 6) ---------------------
+# Pinned versions, read from the build modules (one place each): the CLI from
+# tools/pulumi/go.mod; the kubernetes plugin = the kubernetes SDK version the
+# programs use (root go.mod); the provider module's pseudo-version from
+# tools/pulumi-kubernetes/go.mod.
+PULUMI_VERSION   := $(shell awk '$$1=="github.com/pulumi/pulumi/pkg/v3" {print $$2}' tools/pulumi/go.mod)
+PULUMI_K8S_VERSION := $(shell awk '$$1=="github.com/pulumi/pulumi-kubernetes/sdk/v4" {print $$2}' go.mod)
+PULUMI_K8S_MODULE  := $(shell awk '$$1=="github.com/pulumi/pulumi-kubernetes/provider/v4" {print $$2; exit}' tools/pulumi-kubernetes/go.mod)
+PULUMI_CLI       := $(CACHE)/pulumi/$(PULUMI_VERSION)/bin/pulumi
+PULUMI_TOOLS_HOME := $(CACHE)/pulumi/home
+ENGINE_TOOLS_ENV := CACHE='$(CACHE)' GO='$(GO)' HEAVY_LOCK='$(HEAVY_LOCK)' PULUMI_VERSION='$(PULUMI_VERSION)' \
+  PROVIDER_VERSION='$(PULUMI_K8S_VERSION)' PROVIDER_MODULE='$(PULUMI_K8S_MODULE)'
+
+.PHONY: pulumi-cli
+pulumi-cli: ## The pinned Pulumi CLI in the cache (an installed one of that version is reused; else built).
+	@$(ENGINE_TOOLS_ENV) tools/pulumi/engine-tools.sh cli
+
+.PHONY: pulumi-provider
+pulumi-provider: ## The pinned kubernetes plugin installed in the cache's PULUMI_HOME (reused or built; needs the CLI).
+	@$(ENGINE_TOOLS_ENV) tools/pulumi/engine-tools.sh provider
+
+.PHONY: engine-tools
+engine-tools: pulumi-provider ## Both (the provider target ensures the CLI first): what cmd/zdt-engine runs.
+
+# The engine driver (cmd/zdt-engine): infra.Program through the Automation API
+# on a file backend under ENGINE_WORK, with the tools above.
+ZDT_ENGINE   := $(CACHE)/bin/zdt-engine
+ENGINE_WORK  ?= work/engine
+ENGINE_RUN   := ZDT_CACHE='$(CACHE)' $(ZDT_ENGINE) -work $(ENGINE_WORK)
+# Stacks `make render` renders: STACK=<name> for one, else every stacks/ file.
+RENDER_STACKS = $(or $(STACK),$(patsubst stacks/Pulumi.%.yaml,%,$(wildcard stacks/Pulumi.*.yaml)))
+RENDER_OUT   ?= out/manifests
+
+.PHONY: zdt-engine
+zdt-engine: ## Build cmd/zdt-engine into the cache (under the heavy-build lock).
+	@mkdir -p $(dir $(ZDT_ENGINE))
+	@echo "==> go build ./cmd/zdt-engine"
+	@start=$$(date +%s); $(HEAVY_LOCK) $(GO) build -o $(ZDT_ENGINE).tmp ./cmd/zdt-engine \
+	  && mv $(ZDT_ENGINE).tmp $(ZDT_ENGINE) && echo "    built in $$(( $$(date +%s) - start ))s" \
+	  || { echo "ERROR: go build ./cmd/zdt-engine failed" >&2; exit 1; }
+
+.PHONY: render
+render: zdt-engine pulumi-provider ## Render a stack's Kubernetes objects as YAML into out/manifests/<stack> (STACK=dev; default all), no cluster or cloud.
+	@for s in $(RENDER_STACKS); do \
+	  echo "==> rendering stack $$s into $(RENDER_OUT)/$$s"; \
+	  $(ENGINE_RUN) -q -stack $$s -out $(RENDER_OUT)/$$s render || { echo "ERROR: rendering stack $$s failed" >&2; exit 1; }; \
+	done
+
+.PHONY: render-check
+render-check: render ## Render twice and require byte-identical manifests (what a PR diff relies on).
+	@for s in $(RENDER_STACKS); do \
+	  rm -rf $(CACHE)/render-check/$$s; \
+	  $(ENGINE_RUN) -q -stack $$s -out $(CACHE)/render-check/$$s render >/dev/null; \
+	  diff -r $(RENDER_OUT)/$$s $(CACHE)/render-check/$$s \
+	    || { echo "ERROR: rendering stack $$s is not byte-stable (diff above)" >&2; exit 1; }; \
+	  echo "    stack $$s: $$(find $(RENDER_OUT)/$$s -name '*.yaml' | wc -l) manifests, byte-identical across two renders"; \
+	done
+
+# Workflow lint: actionlint, pinned here, built once into the cache; `make
+# test` runs it (an added prerequisite), and fails when it cannot build it.
+ACTIONLINT_VERSION := v1.7.7
+ACTIONLINT := $(CACHE)/actionlint/$(ACTIONLINT_VERSION)/actionlint
+
+$(ACTIONLINT):
+	@echo "==> go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)"
+	@mkdir -p $(dir $@)
+	@GOBIN=$(abspath $(dir $@)) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) \
+	  || { echo "ERROR: building actionlint $(ACTIONLINT_VERSION) failed" >&2; exit 1; }
+
+.PHONY: lint-workflows
+lint-workflows: $(ACTIONLINT) ## Lint .github/workflows with actionlint (part of make test).
+	@ls .github/workflows/*.yml >/dev/null
+	@$(ACTIONLINT) -no-color && echo "    actionlint $(ACTIONLINT_VERSION): $$(ls .github/workflows/*.yml | wc -l) workflows OK"
+
+test: lint-workflows
+
+# Local lab cluster (lab/cluster via cmd/labctl): real etcd, control plane,
+# containerd, kubelet and kube-proxy as root, all state in work/lab.
+.PHONY: lab-up
+lab-up: k8s-binaries ## Bring the local lab cluster up (root; idempotent, resumable).
+	$(GO) run ./cmd/labctl up --bin-dir $(K8S_BIN)
+
+.PHONY: lab-down
+lab-down: ## Stop the local lab cluster and remove what it left on the machine.
+	$(GO) run ./cmd/labctl down
+
+# ---- The Pulumi program (infra/, Pulumi.yaml, stacks/) ----------------------
+# Needs the Pulumi CLI on PATH (logged in to a backend), AWS credentials, the
+# AWS CLI (the kubeconfig runs `aws eks get-token`) and Docker (image build).
+# STACK is dev by default here; it is not given a global default because
+# `make render` treats an unset STACK as "every stack".
+INFRA_STACK = $(or $(STACK),dev)
+PULUMI ?= pulumi
+PULUMI_ARGS ?=
+
+define pulumi-preflight
+	@command -v $(PULUMI) >/dev/null 2>&1 || { \
+	  echo "make $@: the Pulumi CLI ($(PULUMI)) is not on PATH. Install it (https://www.pulumi.com/docs/iac/download-install/)," >&2; \
+	  echo "  log in to a backend (pulumi login), or set PULUMI=/path/to/pulumi. See infra/README.md." >&2; \
+	  exit 127; }
+	@case "$(INFRA_STACK)" in dev|prod|local) ;; \
+	  *) echo "make $@: STACK must be dev, prod or local (stacks/Pulumi.<stack>.yaml), got '$(INFRA_STACK)'" >&2; exit 2;; esac
+endef
+
+.PHONY: preview
+preview: ## Preview the stack with a diff: make preview STACK=dev|prod.
+	$(pulumi-preflight)
+	$(PULUMI) stack select --create $(INFRA_STACK)
+	$(PULUMI) preview --stack $(INFRA_STACK) --diff $(PULUMI_ARGS)
+
+.PHONY: up
+up: ## Deploy the stack: make up STACK=dev|prod (PULUMI_ARGS=--yes to skip the prompt).
+	$(pulumi-preflight)
+	$(PULUMI) stack select --create $(INFRA_STACK)
+	$(PULUMI) up --stack $(INFRA_STACK) --diff $(PULUMI_ARGS)
+
+.PHONY: destroy
+destroy: ## Destroy the stack's resources: make destroy STACK=dev|prod.
+	$(pulumi-preflight)
+	$(PULUMI) destroy --stack $(INFRA_STACK) $(PULUMI_ARGS)

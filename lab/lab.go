@@ -1,0 +1,314 @@
+// Package lab is the local proving ground: a real Kubernetes on this
+// machine (lab/cluster), an emulated AWS Load Balancer Controller and ALB
+// (lab/emulator), the demo app's images, and the rollout scenarios
+// (lab/scenario) — the field report's four manifests and ZeroDowntimeApp
+// deployed through the real Pulumi engine — each measured by the rollout
+// verifier.
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/zdt-eks/zdt/app/image"
+	"github.com/zdt-eks/zdt/engine"
+	"github.com/zdt-eks/zdt/infra"
+	"github.com/zdt-eks/zdt/lab/cluster"
+	"github.com/zdt-eks/zdt/lab/emulator"
+	"github.com/zdt-eks/zdt/lab/scenario"
+)
+
+// Scenario names, in the order they run.
+const (
+	ScenarioNoProbes      = "1-no-probes"
+	ScenarioProbes        = "2-probes"
+	ScenarioPreStop       = "3-prestop"
+	ScenarioReadinessGate = "4-readiness-gate"
+	ScenarioZeroDowntime  = "ZeroDowntimeApp"
+	ScenarioNeverReady    = "fault-never-ready"
+	ScenarioSustained     = "sustained-5-rollouts"
+)
+
+// AllScenarios is every scenario, in order.
+var AllScenarios = []string{
+	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
+	ScenarioZeroDowntime, ScenarioNeverReady, ScenarioSustained,
+}
+
+// Options configure a lab run.
+type Options struct {
+	// RepoDir is the repository root; WorkDir holds all state (default
+	// <repo>/work/lab).
+	RepoDir, WorkDir string
+	// Scenarios to run; empty means AllScenarios.
+	Scenarios []string
+	// Rate is the verifier's rate per path in req/s (default 20, the
+	// field report's curl loop was 2); the sustained scenario uses
+	// SustainedRate (default 100).
+	Rate, SustainedRate int
+	// PulumiBin and PulumiHome locate the CLI and the kubernetes plugin
+	// (make engine-tools puts them in the cache).
+	PulumiBin, PulumiHome string
+	// Emulator are the emulated AWS timings (default emulator.DefaultSettings).
+	Emulator *emulator.Settings
+	// KeepCluster leaves the cluster running afterwards.
+	KeepCluster bool
+	// Progress receives human-readable progress (default stdout).
+	Progress io.Writer
+}
+
+// Run brings the lab up, runs the scenarios and tears it down (unless
+// KeepCluster). It returns every scenario's result, also when one fails.
+func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
+	if opts.Progress == nil {
+		opts.Progress = os.Stdout
+	}
+	if opts.WorkDir == "" {
+		opts.WorkDir = filepath.Join(opts.RepoDir, "work", "lab")
+	}
+	if len(opts.Scenarios) == 0 {
+		opts.Scenarios = AllScenarios
+	}
+	if opts.Rate == 0 {
+		opts.Rate = 20
+	}
+	if opts.SustainedRate == 0 {
+		opts.SustainedRate = 100
+	}
+	step := stepper{w: opts.Progress, start: time.Now()}
+
+	step.say("cluster: starting (etcd, apiserver, controller-manager, scheduler, containerd, kubelet, kube-proxy)")
+	cl, err := cluster.Up(ctx, cluster.Config{WorkDir: opts.WorkDir, RepoDir: opts.RepoDir, Progress: opts.Progress})
+	if err != nil {
+		return nil, fmt.Errorf("cluster up: %w", err)
+	}
+	if !opts.KeepCluster {
+		defer func() {
+			step.say("cluster: tearing down")
+			if err := cluster.DownTo(context.WithoutCancel(ctx), opts.WorkDir, opts.Progress); err != nil {
+				step.say("cluster: teardown failed: %v", err)
+			}
+		}()
+	}
+	cs, err := cl.Clientset()
+	if err != nil {
+		return nil, err
+	}
+
+	images, err := buildImages(ctx, step, cl, opts)
+	if err != nil {
+		return nil, err
+	}
+
+	emu, stopEmu, err := startEmulator(ctx, step, cs, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer stopEmu()
+
+	env := scenario.Env{
+		Client:         cs,
+		ExternalURL:    "http://" + emu.DataPlaneAddr() + "/",
+		Images:         images,
+		BootSeconds:    10, // the field report's app
+		Rate:           opts.Rate,
+		Timeout:        5 * time.Second, // the field report's curl --max-time 5
+		Settle:         5 * time.Second,
+		RolloutTimeout: 10 * time.Minute,
+		Log:            opts.Progress,
+	}
+	zda := &scenario.ZeroDowntimeApp{
+		Env: env, NS: "zdt-demo", App: "demo-app", IngressHost: "zdt.lab.local",
+		Engine: engine.Options{
+			Program: infra.Program, Stack: "local", ProjectDir: opts.RepoDir,
+			WorkDir:   filepath.Join(opts.WorkDir, "engine"),
+			PulumiBin: opts.PulumiBin, PulumiHome: opts.PulumiHome, Progress: io.Discard,
+		},
+		Extra: map[string]string{"zdt:kubeconfigPath": cl.Kubeconfig()},
+	}
+
+	var results []scenario.Result
+	for _, name := range opts.Scenarios {
+		step.say("scenario %s", name)
+		rs, err := runScenario(ctx, env, zda, name, opts)
+		results = append(results, rs...)
+		if err != nil {
+			return results, fmt.Errorf("scenario %s: %w", name, err)
+		}
+	}
+	step.say("all scenarios done")
+	return results, nil
+}
+
+// runScenario runs one named scenario; the sustained one yields one result
+// per rollout.
+func runScenario(ctx context.Context, env scenario.Env, zda *scenario.ZeroDowntimeApp, name string, opts Options) ([]scenario.Result, error) {
+	fieldReport := map[string]scenario.FieldReportStep{
+		ScenarioNoProbes: scenario.StepNoProbes, ScenarioProbes: scenario.StepProbes,
+		ScenarioPreStop: scenario.StepPreStop, ScenarioReadinessGate: scenario.StepReadinessGate,
+	}
+	if st, ok := fieldReport[name]; ok {
+		d := &scenario.FieldReport{Env: env, Step: st, NS: fmt.Sprintf("field-report-%d", st), IngressHost: fmt.Sprintf("fr%d.lab.local", st)}
+		r, err := scenario.Rollout(ctx, env, name, d, "v1", "v2", false)
+		return []scenario.Result{r}, err
+	}
+	switch name {
+	case ScenarioZeroDowntime:
+		r, err := scenario.Rollout(ctx, env, name, zda, "v1", "v2", false)
+		return []scenario.Result{r}, err
+	case ScenarioNeverReady:
+		// The stack runs v2 after ScenarioZeroDowntime; a version that never
+		// becomes ready must halt the rollout with v2 still serving.
+		from, deployed := "v2", true
+		if !contains(opts.Scenarios, ScenarioZeroDowntime) {
+			deployed = false
+		}
+		r, err := scenario.Rollout(ctx, env, name, zda, from, versionNeverReady, deployed)
+		if err == nil && r.DeployError == "" {
+			err = fmt.Errorf("pulumi up of a version that never becomes ready succeeded")
+		}
+		return []scenario.Result{r}, err
+	case ScenarioSustained:
+		env.Rate = opts.SustainedRate
+		z := *zda
+		z.Env = env
+		// After the fault scenario the Deployment is stuck on the broken
+		// version until the next good one is deployed: start from v1.
+		var out []scenario.Result
+		versions := []string{"v1", "v2", "v1", "v2", "v1", "v2"}
+		for i := 1; i < len(versions); i++ {
+			r, err := scenario.Rollout(ctx, env, fmt.Sprintf("%s #%d", name, i), &z, versions[i-1], versions[i], i > 1)
+			out = append(out, r)
+			if err != nil {
+				return out, err
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unknown scenario %q (known: %v)", name, AllScenarios)
+}
+
+// versionNeverReady names the image whose app never finishes booting.
+const versionNeverReady = "never-ready"
+
+// buildImages builds the demo app for v1 and v2, and a never-ready variant
+// (the v2 binary told to boot for a day), and imports them into containerd.
+func buildImages(ctx context.Context, step stepper, cl *cluster.Cluster, opts Options) (map[string]string, error) {
+	dir := filepath.Join(opts.WorkDir, "images")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("images: %w", err)
+	}
+	builds := []struct {
+		version, binVersion string
+		env                 []string
+	}{
+		{"v1", "v1", nil},
+		{"v2", "v2", nil},
+		{versionNeverReady, versionNeverReady, []string{"BOOT_DELAY=24h"}},
+	}
+	refs := map[string]string{}
+	for _, b := range builds {
+		ref := "docker.io/zdt/demo-app:" + b.version
+		refs[b.version] = ref
+		bin := filepath.Join(dir, "app-"+b.version)
+		step.say("image %s: go build ./app (static, version %s)", ref, b.binVersion)
+		if err := image.BuildStaticBinary(ctx, image.GoBuild{Dir: opts.RepoDir, Package: "./app", Output: bin, Version: b.binVersion, Stderr: opts.Progress}); err != nil {
+			return nil, fmt.Errorf("building the app %s: %w", b.version, err)
+		}
+		content, err := os.ReadFile(bin)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", bin, err)
+		}
+		spec := image.Spec{Binary: content, Version: b.binVersion, ExposedPorts: []string{"8080/tcp"}}
+		if b.env != nil {
+			spec.Env = append([]string{image.DefaultPath}, b.env...)
+		}
+		tarball := filepath.Join(dir, "demo-app-"+b.version+".oci.tar")
+		if _, err := image.BuildTarball(spec, ref, tarball); err != nil {
+			return nil, fmt.Errorf("image %s: %w", ref, err)
+		}
+		if err := cl.ImportImage(ctx, tarball); err != nil {
+			return nil, fmt.Errorf("importing %s: %w", ref, err)
+		}
+		step.say("image %s imported into containerd", ref)
+	}
+	return refs, nil
+}
+
+// startEmulator runs the LBC/ALB emulator in this process and registers its
+// readiness-gate webhook with the apiserver.
+func startEmulator(ctx context.Context, step stepper, cs kubernetes.Interface, opts Options) (*emulator.Emulator, func(), error) {
+	settings := emulator.DefaultSettings()
+	if opts.Emulator != nil {
+		settings = *opts.Emulator
+	}
+	logPath := filepath.Join(opts.WorkDir, "logs", "albemu.log")
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		return nil, nil, fmt.Errorf("emulator log: %w", err)
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("emulator log: %w", err)
+	}
+	emu, err := emulator.New(emulator.Config{
+		Client: cs, Logger: slog.New(slog.NewJSONHandler(logFile, nil)),
+		DataPlaneListen: "127.0.0.1:0", WebhookListen: "127.0.0.1:0", DebugListen: "127.0.0.1:0",
+	}, settings)
+	if err != nil {
+		logFile.Close()
+		return nil, nil, fmt.Errorf("emulator: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- emu.Run(runCtx) }()
+	select {
+	case <-emu.Ready():
+	case err := <-done:
+		cancel()
+		logFile.Close()
+		return nil, nil, fmt.Errorf("emulator stopped before it was ready: %w", err)
+	case <-ctx.Done():
+		cancel()
+		logFile.Close()
+		return nil, nil, ctx.Err()
+	}
+	if err := emu.EnsureWebhookConfiguration(ctx); err != nil {
+		cancel()
+		logFile.Close()
+		return nil, nil, fmt.Errorf("emulator webhook: %w", err)
+	}
+	step.say("emulator: data plane %s, debug %s/debug/targets, log %s", emu.DataPlaneAddr(), emu.DebugURL(), logPath)
+	stop := func() {
+		_ = emu.DeleteWebhookConfiguration(context.WithoutCancel(ctx))
+		cancel()
+		<-done
+		_ = emu.Close()
+		logFile.Close()
+	}
+	return emu, stop, nil
+}
+
+type stepper struct {
+	w     io.Writer
+	start time.Time
+}
+
+func (s stepper) say(format string, args ...any) {
+	fmt.Fprintf(s.w, "==> [%6.1fs] %s\n", time.Since(s.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

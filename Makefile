@@ -19,12 +19,47 @@ HEAVY_LOCK  := flock $(CACHE)/.heavy-build.lock
 
 .PHONY: help
 help: ## List the targets.
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: test
-test: ## Run every test (what CI runs via .ci/run).
+test: tools unit cluster-tests lab-e2e ## Every test, as CI runs it via .ci/run (root; builds the cached tools first).
+
+.PHONY: tools
+tools: k8s-binaries engine-tools actionlint ## Build (or reuse) every cached tool: Kubernetes, Pulumi CLI + provider, actionlint.
+
+# Tests that need a real cluster skip in `unit` and run in cluster-tests and
+# lab-e2e; any OTHER skipped test fails the run, so nothing is silently skipped.
+EXPECTED_SKIPS := TestIntegrationUpDeployDown TestKubernetesLifecycle TestLabEndToEnd
+TEST_LOG := $(CACHE)/unit-test.log
+
+.PHONY: unit
+unit: lint-workflows ## Vet and every test that needs no cluster (no root needed).
+	@mkdir -p $(CACHE)
 	$(GO) vet ./...
-	$(GO) test $(GOTEST_FLAGS) ./...
+	@echo "==> go test ./... (log: $(TEST_LOG))"
+	@$(GO) test $(GOTEST_FLAGS) -v ./... > $(TEST_LOG) 2>&1 \
+	  && grep -E '^(ok|FAIL|\?) ' $(TEST_LOG) \
+	  || { grep -E '^(ok|FAIL|\?) |^--- FAIL|^\s+--- FAIL|panic:' $(TEST_LOG); echo "ERROR: tests failed; details in $(TEST_LOG)" >&2; exit 1; }
+	@skips=$$(grep -oE -- '--- SKIP: [^ ]+' $(TEST_LOG) | awk '{print $$3}' | sort -u); \
+	  unexpected=$$(for s in $$skips; do case " $(EXPECTED_SKIPS) " in *" $$s "*) ;; *) echo $$s;; esac; done); \
+	  if [ -n "$$unexpected" ]; then echo "ERROR: tests skipped that should have run: $$unexpected" >&2; \
+	    grep -A2 -E -- "--- SKIP: ($$(echo $$unexpected | tr ' ' '|'))" $(TEST_LOG) >&2; exit 1; fi; \
+	  echo "    skipped here, run by cluster-tests/lab-e2e: $$(echo $$skips)"
+
+.PHONY: cluster-tests
+cluster-tests: k8s-binaries engine-tools ## Tests against a real local cluster: lifecycle, and the Pulumi engine's up/preview/update/destroy (root).
+	ZDT_LAB_INTEGRATION=1 $(GO) test -count=1 -v -run TestIntegrationUpDeployDown ./lab/cluster/
+	$(GO) run ./cmd/labctl up --bin-dir $(K8S_BIN)
+	@trap '$(GO) run ./cmd/labctl down' EXIT; \
+	  ZDT_TEST_KUBECONFIG=$$($(GO) run ./cmd/labctl kubeconfig) $(GO) test -count=1 -v -run TestKubernetesLifecycle ./engine/
+
+.PHONY: lab-e2e
+lab-e2e: k8s-binaries engine-tools ## The lab end to end with assertions (root; about 20 minutes).
+	ZDT_LAB_E2E=1 ZDT_LAB_REPORT=$(CURDIR)/work/lab-e2e-report.json $(GO) test -count=1 -v -timeout 85m -run TestLabEndToEnd ./lab/
+
+.PHONY: lab
+lab: k8s-binaries engine-tools ## The main job: real cluster + emulated ALB, every scenario, the table (root).
+	$(GO) run ./cmd/zdt-lab --json $(CURDIR)/work/lab-report.json
 
 .PHONY: fmt
 fmt: ## Format the Go code.
@@ -109,12 +144,14 @@ $(ACTIONLINT):
 	@GOBIN=$(abspath $(dir $@)) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) \
 	  || { echo "ERROR: building actionlint $(ACTIONLINT_VERSION) failed" >&2; exit 1; }
 
+.PHONY: actionlint
+actionlint: $(ACTIONLINT)
+
 .PHONY: lint-workflows
 lint-workflows: $(ACTIONLINT) ## Lint .github/workflows with actionlint (part of make test).
 	@ls .github/workflows/*.yml >/dev/null
 	@$(ACTIONLINT) -no-color && echo "    actionlint $(ACTIONLINT_VERSION): $$(ls .github/workflows/*.yml | wc -l) workflows OK"
 
-test: lint-workflows
 
 # Local lab cluster (lab/cluster via cmd/labctl): real etcd, control plane,
 # containerd, kubelet and kube-proxy as root, all state in work/lab.

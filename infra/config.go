@@ -83,6 +83,7 @@ var Settings = []Setting{
 	{"maxRequestSeconds", typeInteger, 10, "Longest request in seconds (the demo app's --max-delay)."},
 	{"healthCheckIntervalSeconds", typeInteger, 5, "ALB health-check interval in seconds (5..300)."},
 	{"deregistrationPropagationSeconds", typeInteger, 15, "Allowance in seconds for the LBC and ALB to stop routing to a deregistered pod; sets the preStop sleep."},
+	{"renderDir", typeString, "", "Render mode (make render): when set, the Kubernetes objects are written as YAML into this directory instead of applied; no cloud resources, no cluster, placeholders for what AWS would produce."},
 }
 
 // Config is the program's typed settings, read once from Pulumi config and
@@ -128,7 +129,15 @@ type Config struct {
 	MaxRequestSeconds                int
 	HealthCheckIntervalSeconds       int
 	DeregistrationPropagationSeconds int
+
+	// RenderDir, when set, puts the program in render mode (Rendering).
+	RenderDir string
 }
+
+// Rendering reports whether the program renders its Kubernetes objects into
+// RenderDir (config zdt:renderDir, set by `make render`) instead of
+// deploying: no cloud resources, no cluster, no kubeconfig.
+func (c Config) Rendering() bool { return c.RenderDir != "" }
 
 // UsesExistingVPC reports whether the network comes from config (vpcId).
 func (c Config) UsesExistingVPC() bool { return c.VpcID != "" }
@@ -255,16 +264,22 @@ func loadConfig(stack, root string, get func(string) (string, bool)) (Config, er
 		MaxRequestSeconds:                r.integer("maxRequestSeconds"),
 		HealthCheckIntervalSeconds:       r.integer("healthCheckIntervalSeconds"),
 		DeregistrationPropagationSeconds: r.integer("deregistrationPropagationSeconds"),
+		RenderDir:                        r.str("renderDir"),
 	}
 	c.Region, _ = get("aws:region")
 	if c.ClusterName == "" {
 		c.ClusterName = "zdt-" + stack
 	}
+	if c.Rendering() && !filepath.IsAbs(c.RenderDir) && root != "" {
+		c.RenderDir = filepath.Join(root, c.RenderDir) // like kubeconfigPath: relative to the project
+	}
 	errs := r.errs
 	if len(errs) == 0 {
 		errs = c.validate()
 	}
-	if len(errs) == 0 && c.Platform == PlatformLocal {
+	// A rendering needs no cluster: the kubeconfig (a file on the machine
+	// that deploys) is neither read nor required to exist.
+	if len(errs) == 0 && c.Platform == PlatformLocal && !c.Rendering() {
 		if err := c.readKubeconfig(root); err != nil {
 			errs = append(errs, err)
 		}

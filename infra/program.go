@@ -15,7 +15,9 @@ import (
 )
 
 // Program is the Pulumi program. It reads and validates the stack's config
-// once, then deploys to the platform it names (config zdt:platform).
+// once, then deploys to the platform it names (config zdt:platform), or, in
+// render mode (config zdt:renderDir), writes that platform's Kubernetes
+// objects as YAML without a cluster or cloud (render.go).
 func Program(ctx *pulumi.Context) error {
 	out, err := deploy(ctx)
 	if err != nil {
@@ -31,7 +33,10 @@ func deploy(ctx *pulumi.Context) (outputs, error) {
 	if err != nil {
 		return outputs{}, err
 	}
-	if cfg.Platform == PlatformLocal {
+	switch {
+	case cfg.Rendering():
+		return programRender(ctx, cfg)
+	case cfg.Platform == PlatformLocal:
 		return programLocal(ctx, cfg)
 	}
 	return programEKS(ctx, cfg)
@@ -83,6 +88,10 @@ func programEKS(ctx *pulumi.Context, cfg Config) (outputs, error) {
 	}, nil
 }
 
+// localImagePullPolicy: on the local platform images are imported into the
+// node's containerd; there is no registry.
+const localImagePullPolicy = "Never"
+
 // programLocal deploys into an existing cluster (the local lab): the
 // controller (or its emulator) and the image are already there, so only the
 // labelled namespace and the app are created, with the same component.
@@ -98,11 +107,10 @@ func programLocal(ctx *pulumi.Context, cfg Config) (outputs, error) {
 		return outputs{}, err
 	}
 	app, err := newApp(ctx, cfg, appInputs{
-		Provider:  provider,
-		Namespace: ns.Metadata.Name().Elem(),
-		Image:     pulumi.String(cfg.LocalImage),
-		// Images are imported into the node's containerd; there is no registry.
-		ImagePullPolicy: "Never",
+		Provider:        provider,
+		Namespace:       ns.Metadata.Name().Elem(),
+		Image:           pulumi.String(cfg.LocalImage),
+		ImagePullPolicy: localImagePullPolicy,
 		DependsOn:       []pulumi.Resource{ns},
 	})
 	if err != nil {

@@ -26,11 +26,9 @@ func TestLabEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
 	defer cancel()
 	results, err := Run(ctx, Options{
-		RepoDir:    repo,
-		WorkDir:    filepath.Join(repo, "work", "lab-e2e"),
-		PulumiBin:  os.Getenv("ZDT_PULUMI"),
-		PulumiHome: os.Getenv("ZDT_PULUMI_HOME"),
-		Progress:   testWriter{t},
+		RepoDir:  repo,
+		WorkDir:  filepath.Join(repo, "work", "lab-e2e"),
+		Progress: testWriter{t},
 	})
 	if out := os.Getenv("ZDT_LAB_REPORT"); out != "" {
 		if f, ferr := os.Create(out); ferr == nil {

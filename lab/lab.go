@@ -53,8 +53,9 @@ type Options struct {
 	// field report's curl loop was 2); the sustained scenario uses
 	// SustainedRate (default 100).
 	Rate, SustainedRate int
-	// PulumiBin and PulumiHome locate the CLI and the kubernetes plugin
-	// (make engine-tools puts them in the cache).
+	// PulumiBin and PulumiHome locate the CLI and the kubernetes plugin;
+	// empty means the ones `make engine-tools` put in the cache
+	// (engine.CachedTools).
 	PulumiBin, PulumiHome string
 	// Emulator are the emulated AWS timings (default emulator.DefaultSettings).
 	Emulator *emulator.Settings
@@ -81,6 +82,16 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 	}
 	if opts.SustainedRate == 0 {
 		opts.SustainedRate = 100
+	}
+	if opts.PulumiBin == "" || opts.PulumiHome == "" {
+		tools, err := engine.CachedTools(opts.RepoDir)
+		if err != nil {
+			return nil, fmt.Errorf("locating the Pulumi tools: %w", err)
+		}
+		opts.PulumiBin, opts.PulumiHome = tools.PulumiBin, tools.PulumiHome
+	}
+	if _, err := os.Stat(opts.PulumiBin); err != nil {
+		return nil, fmt.Errorf("the Pulumi CLI is missing (%w): run make engine-tools", err)
 	}
 	step := stepper{w: opts.Progress, start: time.Now()}
 

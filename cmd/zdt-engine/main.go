@@ -34,7 +34,7 @@ import (
 
 // pathKeys are the program's config keys that hold paths relative to the
 // project root (see engine.Options.PathKeys).
-var pathKeys = []string{"kubeconfigPath"}
+var pathKeys = []string{"kubeconfigPath", "renderDir"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

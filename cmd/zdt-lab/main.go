@@ -36,8 +36,6 @@ func run() int {
 	flag.StringVar(&jsonPath, "json", "", "also write the full report as JSON to this file")
 	flag.IntVar(&opts.Rate, "rate", 20, "verifier rate per path, requests per second (open loop)")
 	flag.IntVar(&opts.SustainedRate, "sustained-rate", 100, "verifier rate per path in the sustained scenario")
-	flag.StringVar(&opts.PulumiBin, "pulumi", "", "Pulumi CLI (make engine-tools builds it into the cache)")
-	flag.StringVar(&opts.PulumiHome, "pulumi-home", "", "PULUMI_HOME with the kubernetes plugin installed")
 	flag.BoolVar(&opts.KeepCluster, "keep", false, "leave the cluster running afterwards (make lab-down stops it)")
 	flag.Parse()
 	if scenarios != "" {

@@ -104,6 +104,7 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
+	failures := &failureLog{}
 	var (
 		wg      sync.WaitGroup
 		report  *verify.Report
@@ -117,11 +118,11 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 		report, loadErr = verify.Run(loadCtx, verify.Config{
 			Targets: targets, Host: d.Host(), Rate: env.Rate, Timeout: env.Timeout,
 			OnProgress: func(p verify.Progress) { mu.Lock(); last = p; mu.Unlock() },
-			OnFailure: func(f verify.Failure) {
-				logf(env, "[%s]   %s", name, verify.FailureLine(f, true))
-			},
+			OnFailure:  failures.add,
 		})
 	}()
+	stopFailureLog := failures.logEverySecond(env, name)
+	defer stopFailureLog()
 	time.Sleep(2 * time.Second) // a baseline of old-version traffic before the rollout
 
 	start := time.Now()
@@ -218,4 +219,61 @@ func logf(env Env, format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(env.Log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// failureLog condenses the verifier's failure lines (one per request, in the
+// field report's style) into one line per second and path, so a rollout that
+// fails hundreds of requests stays readable.
+type failureLog struct {
+	mu     sync.Mutex
+	counts map[string]map[string]int // "15:04:05 path" -> class -> count
+	order  []string
+}
+
+func (l *failureLog) add(f verify.Failure) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts == nil {
+		l.counts = map[string]map[string]int{}
+	}
+	key := f.Time.Format("15:04:05") + " " + f.Target
+	if l.counts[key] == nil {
+		l.counts[key] = map[string]int{}
+		l.order = append(l.order, key)
+	}
+	l.counts[key][string(f.Class)]++
+}
+
+func (l *failureLog) flush(env Env, name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, key := range l.order {
+		byClass := map[string]int64{}
+		for c, n := range l.counts[key] {
+			byClass[c] = int64(n)
+		}
+		logf(env, "[%s]   failed at %s: %s", name, key, classes(byClass))
+	}
+	l.counts, l.order = nil, nil
+}
+
+// logEverySecond flushes the log every second until the returned func is called.
+func (l *failureLog) logEverySecond(env Env, name string) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				l.flush(env, name)
+			case <-done:
+				l.flush(env, name)
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }

@@ -189,7 +189,9 @@ func TestDeploymentZeroDowntimeSettings(t *testing.T) {
 	res := mustDeploy(t, "web", baseArgs())
 	tm := res.timing
 	dep := mustFind(t, res.rec, typeDeployment, "web")
-	c := func(path ...any) any { return get(t, dep, append([]any{"spec", "template", "spec", "containers", 0}, path...)...) }
+	c := func(path ...any) any {
+		return get(t, dep, append([]any{"spec", "template", "spec", "containers", 0}, path...)...)
+	}
 	checks := []struct {
 		name string
 		got  any

@@ -262,26 +262,6 @@ func mustRunStack(t *testing.T, stack string, overrides map[string]string) (*pul
 	return rec, res
 }
 
-// mustFind returns the resource or fails the test.
-func mustFind(t *testing.T, rec *pulumitest.Recorder, typ, name string) pulumitest.Resource {
-	t.Helper()
-	res, ok := rec.Find(typ, name)
-	if !ok {
-		t.Fatalf("no %s named %q registered; types: %v", typ, name, rec.Types())
-	}
-	return res
-}
-
-// get is Resource.Get that fails the test when the path is missing.
-func get(t *testing.T, res pulumitest.Resource, path ...any) any {
-	t.Helper()
-	v, ok := res.Get(path...)
-	if !ok {
-		t.Fatalf("%s %s: no input at %v", res.Type, res.Name, path)
-	}
-	return v
-}
-
 // writeKubeconfig writes a kubeconfig for the local platform and returns
 // its path.
 func writeKubeconfig(t *testing.T) string {

@@ -50,8 +50,8 @@ func TestProgramEKSStacks(t *testing.T) {
 			rec, out := mustRunStack(t, tc.stack, nil)
 
 			t.Run("network", func(t *testing.T) {
-				mustFind(t, rec, typeVpc, "vpc")
-				mustFind(t, rec, typeIGW, "igw")
+				rec.MustFind(t, typeVpc, "vpc")
+				rec.MustFind(t, typeIGW, "igw")
 				if got := len(rec.OfType(typeNatGateway)); got != tc.natGateways {
 					t.Errorf("NAT gateways = %d, want %d", got, tc.natGateways)
 				}
@@ -64,25 +64,25 @@ func TestProgramEKSStacks(t *testing.T) {
 						{"public-" + az, "kubernetes.io/role/elb"},
 						{"private-" + az, "kubernetes.io/role/internal-elb"},
 					} {
-						s := mustFind(t, rec, typeSubnet, sub.name)
-						tags := get(t, s, "tags").(map[string]any)
+						s := rec.MustFind(t, typeSubnet, sub.name)
+						tags := s.MustGet(t, "tags").(map[string]any)
 						if tags[sub.roleTag] != "1" || tags[clusterTag] != "shared" {
 							t.Errorf("subnet %s tags = %v, want %s=1 and %s=shared", sub.name, tags, sub.roleTag, clusterTag)
 						}
-						if get(t, s, "availabilityZone") != az {
-							t.Errorf("subnet %s in %v, want %s", sub.name, get(t, s, "availabilityZone"), az)
+						if s.MustGet(t, "availabilityZone") != az {
+							t.Errorf("subnet %s in %v, want %s", sub.name, s.MustGet(t, "availabilityZone"), az)
 						}
 					}
 				}
 			})
 
 			t.Run("cluster", func(t *testing.T) {
-				c := mustFind(t, rec, typeEKSCluster, tc.cluster)
+				c := rec.MustFind(t, typeEKSCluster, tc.cluster)
 				for path, want := range map[string]any{
 					"name": tc.cluster, "version": "1.34", "createOidcProvider": true,
 					"skipDefaultNodeGroup": true, "authenticationMode": "API", "vpcId": "vpc-id",
 				} {
-					if got := get(t, c, path); got != want {
+					if got := c.MustGet(t, path); got != want {
 						t.Errorf("cluster %s = %v, want %v", path, got, want)
 					}
 				}
@@ -90,21 +90,21 @@ func TestProgramEKSStacks(t *testing.T) {
 				for _, az := range tc.azs {
 					private = append(private, "private-"+az+"-id")
 				}
-				ng := mustFind(t, rec, typeNodeGroup, tc.cluster+"-nodes")
-				if got := get(t, ng, "subnetIds"); !reflect.DeepEqual(got, private) {
+				ng := rec.MustFind(t, typeNodeGroup, tc.cluster+"-nodes")
+				if got := ng.MustGet(t, "subnetIds"); !reflect.DeepEqual(got, private) {
 					t.Errorf("node group subnets = %v, want the private subnets %v", got, private)
 				}
-				if got := get(t, ng, "instanceTypes"); !reflect.DeepEqual(got, tc.instanceTypes) {
+				if got := ng.MustGet(t, "instanceTypes"); !reflect.DeepEqual(got, tc.instanceTypes) {
 					t.Errorf("node group instance types = %v, want %v", got, tc.instanceTypes)
 				}
-				if got := get(t, ng, "scalingConfig"); !reflect.DeepEqual(got, tc.scaling) {
+				if got := ng.MustGet(t, "scalingConfig"); !reflect.DeepEqual(got, tc.scaling) {
 					t.Errorf("node group scaling = %v, want %v", got, tc.scaling)
 				}
 				if !ng.DependsOn(typeNatGateway, "nat-"+tc.azs[0]) {
 					t.Errorf("node group does not wait for the NAT gateway: nodes could not pull images")
 				}
-				p := mustFind(t, rec, typeK8sProvider, "k8s")
-				if got := get(t, p, "kubeconfig"); got != mockKubeconfig {
+				p := rec.MustFind(t, typeK8sProvider, "k8s")
+				if got := p.MustGet(t, "kubeconfig"); got != mockKubeconfig {
 					t.Errorf("kubernetes provider kubeconfig = %v, want the cluster's kubeconfigJson", got)
 				}
 				if n := len(rec.OfType(typeK8sProvider)); n != 1 {
@@ -113,9 +113,9 @@ func TestProgramEKSStacks(t *testing.T) {
 			})
 
 			t.Run("lbc", func(t *testing.T) {
-				role := mustFind(t, rec, typeRole, "lbc")
+				role := rec.MustFind(t, typeRole, "lbc")
 				var trust policyDocument
-				if err := json.Unmarshal([]byte(get(t, role, "assumeRolePolicy").(string)), &trust); err != nil {
+				if err := json.Unmarshal([]byte(role.MustGet(t, "assumeRolePolicy").(string)), &trust); err != nil {
 					t.Fatalf("trust policy: %v", err)
 				}
 				if len(trust.Statement) != 1 {
@@ -132,16 +132,16 @@ func TestProgramEKSStacks(t *testing.T) {
 				if !reflect.DeepEqual(st.Condition, wantCond) {
 					t.Errorf("trust condition = %v, want exactly %v", st.Condition, wantCond)
 				}
-				pol := mustFind(t, rec, typePolicy, "lbc")
-				if got := get(t, pol, "policy"); got != LBCPolicyJSON() {
+				pol := rec.MustFind(t, typePolicy, "lbc")
+				if got := pol.MustGet(t, "policy"); got != LBCPolicyJSON() {
 					t.Errorf("controller policy is not LBCPolicyJSON()")
 				}
-				att := mustFind(t, rec, typeAttachment, "lbc")
+				att := rec.MustFind(t, typeAttachment, "lbc")
 				if !att.DependsOn(typeRole, "lbc") || !att.DependsOn(typePolicy, "lbc") {
 					t.Errorf("policy attachment deps = %v", att.Dependencies)
 				}
 
-				rel := mustFind(t, rec, typeRelease, LBCReleaseName)
+				rel := rec.MustFind(t, typeRelease, LBCReleaseName)
 				for _, c := range []struct {
 					path []any
 					want any
@@ -164,7 +164,7 @@ func TestProgramEKSStacks(t *testing.T) {
 					{[]any{"values", "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"}, "arn:aws:iam::" + mockAccount + ":role/lbc"},
 					{[]any{"values", "podMutatorWebhookConfig", "failurePolicy"}, "Fail"},
 				} {
-					if got := get(t, rel, c.path...); got != c.want {
+					if got := rel.MustGet(t, c.path...); got != c.want {
 						t.Errorf("release %v = %v, want %v", c.path, got, c.want)
 					}
 				}
@@ -178,19 +178,19 @@ func TestProgramEKSStacks(t *testing.T) {
 
 			t.Run("namespace and app", func(t *testing.T) {
 				assertNamespaceAndApp(t, rec, true)
-				dep := mustFind(t, rec, typeDeployment, "demo-app")
-				if got := get(t, dep, "spec", "replicas"); got != tc.replicas {
+				dep := rec.MustFind(t, typeDeployment, "demo-app")
+				if got := dep.MustGet(t, "spec", "replicas"); got != tc.replicas {
 					t.Errorf("replicas = %v, want %v", got, tc.replicas)
 				}
-				c := get(t, dep, "spec", "template", "spec", "containers", 0).(map[string]any)
+				c := dep.MustGet(t, "spec", "template", "spec", "containers", 0).(map[string]any)
 				if c["image"] != mockRepoDigest {
 					t.Errorf("image = %v, want the pushed image by digest %s", c["image"], mockRepoDigest)
 				}
 				if c["imagePullPolicy"] != "IfNotPresent" {
 					t.Errorf("imagePullPolicy = %v", c["imagePullPolicy"])
 				}
-				ing := mustFind(t, rec, typeIngress, "demo-app")
-				ann := get(t, ing, "metadata", "annotations").(map[string]any)
+				ing := rec.MustFind(t, typeIngress, "demo-app")
+				ann := ing.MustGet(t, "metadata", "annotations").(map[string]any)
 				if ann["alb.ingress.kubernetes.io/scheme"] != "internet-facing" || ann["alb.ingress.kubernetes.io/target-type"] != "ip" {
 					t.Errorf("ingress annotations = %v", ann)
 				}
@@ -200,11 +200,11 @@ func TestProgramEKSStacks(t *testing.T) {
 			})
 
 			t.Run("image", func(t *testing.T) {
-				repo := mustFind(t, rec, typeRepository, "app")
-				if get(t, repo, "imageScanningConfiguration", "scanOnPush") != true {
+				repo := rec.MustFind(t, typeRepository, "app")
+				if repo.MustGet(t, "imageScanningConfiguration", "scanOnPush") != true {
 					t.Errorf("ECR scan on push is off")
 				}
-				lc := mustFind(t, rec, typeLifecycle, "app")
+				lc := rec.MustFind(t, typeLifecycle, "app")
 				var policy struct {
 					Rules []struct {
 						Selection struct {
@@ -213,13 +213,13 @@ func TestProgramEKSStacks(t *testing.T) {
 						} `json:"selection"`
 					} `json:"rules"`
 				}
-				if err := json.Unmarshal([]byte(get(t, lc, "policy").(string)), &policy); err != nil {
+				if err := json.Unmarshal([]byte(lc.MustGet(t, "policy").(string)), &policy); err != nil {
 					t.Fatalf("lifecycle policy: %v", err)
 				}
 				if len(policy.Rules) != 1 || policy.Rules[0].Selection.CountNumber != 10 || policy.Rules[0].Selection.CountType != "imageCountMoreThan" {
 					t.Errorf("lifecycle policy = %+v, want one rule keeping 10 images", policy)
 				}
-				img := mustFind(t, rec, typeDockerImage, "app")
+				img := rec.MustFind(t, typeDockerImage, "app")
 				for _, c := range []struct {
 					path []any
 					want any
@@ -232,11 +232,11 @@ func TestProgramEKSStacks(t *testing.T) {
 					{[]any{"registry", "server"}, mockRepoURL},
 					{[]any{"registry", "username"}, "AWS"},
 				} {
-					if got := get(t, img, c.path...); got != c.want {
+					if got := img.MustGet(t, c.path...); got != c.want {
 						t.Errorf("image %v = %v, want %v", c.path, got, c.want)
 					}
 				}
-				if pw, secret := unsecret(get(t, img, "registry", "password")); !secret || pw != "mock-ecr-password" {
+				if pw, secret := unsecret(img.MustGet(t, "registry", "password")); !secret || pw != "mock-ecr-password" {
 					t.Errorf("registry password = %v (secret %v), want the ECR token's password as a secret", pw, secret)
 				}
 			})
@@ -272,8 +272,8 @@ func TestProgramEKSStacks(t *testing.T) {
 // the program installed the controller (eks) or found it (local).
 func assertNamespaceAndApp(t *testing.T, rec *pulumitest.Recorder, withLBC bool) {
 	t.Helper()
-	ns := mustFind(t, rec, typeNamespace, "zdt-demo")
-	if got := get(t, ns, "metadata", "labels", zerodowntime.ReadinessGateInjectLabel); got != zerodowntime.ReadinessGateInjectValue {
+	ns := rec.MustFind(t, typeNamespace, "zdt-demo")
+	if got := ns.MustGet(t, "metadata", "labels", zerodowntime.ReadinessGateInjectLabel); got != zerodowntime.ReadinessGateInjectValue {
 		t.Errorf("namespace label %s = %v, want %s", zerodowntime.ReadinessGateInjectLabel, got, zerodowntime.ReadinessGateInjectValue)
 	}
 	if ns.DependsOn(typeRelease, LBCReleaseName) != withLBC {
@@ -283,9 +283,9 @@ func assertNamespaceAndApp(t *testing.T, rec *pulumitest.Recorder, withLBC bool)
 		t.Errorf("namespace provider = %q", ns.Provider)
 	}
 
-	mustFind(t, rec, typeZeroDowntime, "demo-app")
+	rec.MustFind(t, typeZeroDowntime, "demo-app")
 	for _, typ := range []string{typeService, typeIngress, typeDeployment, typePDB} {
-		res := mustFind(t, rec, typ, "demo-app")
+		res := rec.MustFind(t, typ, "demo-app")
 		if !res.ChildOf(typeZeroDowntime, "demo-app") {
 			t.Errorf("%s parent = %q, want the ZeroDowntimeApp", typ, res.Parent)
 		}
@@ -295,23 +295,23 @@ func assertNamespaceAndApp(t *testing.T, rec *pulumitest.Recorder, withLBC bool)
 		if res.DependsOn(typeRelease, LBCReleaseName) != withLBC {
 			t.Errorf("%s depends on the controller release = %v, want %v", typ, !withLBC, withLBC)
 		}
-		if got := get(t, res, "metadata", "namespace"); got != "zdt-demo" {
+		if got := res.MustGet(t, "metadata", "namespace"); got != "zdt-demo" {
 			t.Errorf("%s namespace = %v", typ, got)
 		}
 		if !res.UsesProvider(typeK8sProvider, "k8s") {
 			t.Errorf("%s provider = %q, want the program's kubernetes provider", typ, res.Provider)
 		}
 	}
-	ing := mustFind(t, rec, typeIngress, "demo-app")
+	ing := rec.MustFind(t, typeIngress, "demo-app")
 	if !ing.DependsOn(typeService, "demo-app") {
 		t.Errorf("ingress does not wait for the service")
 	}
-	dep := mustFind(t, rec, typeDeployment, "demo-app")
+	dep := rec.MustFind(t, typeDeployment, "demo-app")
 	if !dep.DependsOn(typeService, "demo-app") || !dep.DependsOn(typeIngress, "demo-app") {
 		t.Errorf("deployment must come after service and ingress (readiness gates are injected at pod creation)")
 	}
 	env := map[string]any{}
-	for _, e := range get(t, dep, "spec", "template", "spec", "containers", 0, "env").([]any) {
+	for _, e := range dep.MustGet(t, "spec", "template", "spec", "containers", 0, "env").([]any) {
 		m := e.(map[string]any)
 		env[m["name"].(string)] = m["value"]
 	}
@@ -329,13 +329,13 @@ func TestProgramLocalStack(t *testing.T) {
 			t.Errorf("local platform registered %s; the lab provides the controller and image", typ)
 		}
 	}
-	p := mustFind(t, rec, typeK8sProvider, "k8s")
-	if kc, secret := unsecret(get(t, p, "kubeconfig")); !secret || kc != "apiVersion: v1\nkind: Config\n" {
+	p := rec.MustFind(t, typeK8sProvider, "k8s")
+	if kc, secret := unsecret(p.MustGet(t, "kubeconfig")); !secret || kc != "apiVersion: v1\nkind: Config\n" {
 		t.Errorf("provider kubeconfig = %v (secret %v), want the file's contents as a secret", kc, secret)
 	}
 	assertNamespaceAndApp(t, rec, false)
-	dep := mustFind(t, rec, typeDeployment, "demo-app")
-	c := get(t, dep, "spec", "template", "spec", "containers", 0).(map[string]any)
+	dep := rec.MustFind(t, typeDeployment, "demo-app")
+	c := dep.MustGet(t, "spec", "template", "spec", "containers", 0).(map[string]any)
 	if c["image"] != "docker.io/zdt/demo-app:v1" || c["imagePullPolicy"] != "Never" {
 		t.Errorf("local image = %v pull %v, want docker.io/zdt/demo-app:v1 with Never", c["image"], c["imagePullPolicy"])
 	}
@@ -360,13 +360,13 @@ func TestProgramExistingVPC(t *testing.T) {
 			t.Errorf("%d %s registered with an existing VPC", n, typ)
 		}
 	}
-	c := mustFind(t, rec, typeEKSCluster, "zdt-dev")
-	if get(t, c, "vpcId") != "vpc-0123abcd" || !reflect.DeepEqual(get(t, c, "privateSubnetIds"), []any{"subnet-1a", "subnet-1b"}) {
-		t.Errorf("cluster network = %v %v", get(t, c, "vpcId"), get(t, c, "privateSubnetIds"))
+	c := rec.MustFind(t, typeEKSCluster, "zdt-dev")
+	if c.MustGet(t, "vpcId") != "vpc-0123abcd" || !reflect.DeepEqual(c.MustGet(t, "privateSubnetIds"), []any{"subnet-1a", "subnet-1b"}) {
+		t.Errorf("cluster network = %v %v", c.MustGet(t, "vpcId"), c.MustGet(t, "privateSubnetIds"))
 	}
-	rel := mustFind(t, rec, typeRelease, LBCReleaseName)
-	if get(t, rel, "values", "vpcId") != "vpc-0123abcd" {
-		t.Errorf("controller vpcId = %v", get(t, rel, "values", "vpcId"))
+	rel := rec.MustFind(t, typeRelease, LBCReleaseName)
+	if rel.MustGet(t, "values", "vpcId") != "vpc-0123abcd" {
+		t.Errorf("controller vpcId = %v", rel.MustGet(t, "values", "vpcId"))
 	}
 }
 

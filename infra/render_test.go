@@ -47,8 +47,8 @@ func TestProgramRender(t *testing.T) {
 			if n := len(rec.OfType(typeK8sProvider)); n != 1 {
 				t.Fatalf("%d kubernetes providers, want exactly one", n)
 			}
-			p := mustFind(t, rec, typeK8sProvider, "k8s")
-			if got := get(t, p, "renderYamlToDirectory"); got != dir {
+			p := rec.MustFind(t, typeK8sProvider, "k8s")
+			if got := p.MustGet(t, "renderYamlToDirectory"); got != dir {
 				t.Errorf("provider renderYamlToDirectory = %v, want %s", got, dir)
 			}
 			if kc, ok := p.Get("kubeconfig"); ok {
@@ -57,13 +57,13 @@ func TestProgramRender(t *testing.T) {
 
 			assertNamespaceAndApp(t, rec, false)
 
-			dep := mustFind(t, rec, typeDeployment, "demo-app")
-			c := get(t, dep, "spec", "template", "spec", "containers", 0).(map[string]any)
+			dep := rec.MustFind(t, typeDeployment, "demo-app")
+			c := dep.MustGet(t, "spec", "template", "spec", "containers", 0).(map[string]any)
 			if c["image"] != tc.image || c["imagePullPolicy"] != tc.pullPolicy {
 				t.Errorf("image = %v pull %v, want %s with %s", c["image"], c["imagePullPolicy"], tc.image, tc.pullPolicy)
 			}
-			ing := mustFind(t, rec, typeIngress, "demo-app")
-			ann := get(t, ing, "metadata", "annotations").(map[string]any)
+			ing := rec.MustFind(t, typeIngress, "demo-app")
+			ann := ing.MustGet(t, "metadata", "annotations").(map[string]any)
 			if _, hasCert := ann["alb.ingress.kubernetes.io/certificate-arn"]; hasCert != tc.tls {
 				t.Errorf("certificate-arn annotation present = %v, want %v (the stack's settings are rendered)", hasCert, tc.tls)
 			}

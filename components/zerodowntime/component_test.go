@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/zdt-eks/zdt/internal/lbc"
 	"github.com/zdt-eks/zdt/internal/pulumitest"
 )
 
@@ -82,28 +83,10 @@ func mustDeploy(t *testing.T, name string, args *Args) result {
 	return res
 }
 
-func mustFind(t *testing.T, rec *pulumitest.Recorder, typ, name string) pulumitest.Resource {
-	t.Helper()
-	r, ok := rec.Find(typ, name)
-	if !ok {
-		t.Fatalf("%s %q not registered; have %v", typ, name, rec.Types())
-	}
-	return r
-}
-
-func get(t *testing.T, r pulumitest.Resource, path ...any) any {
-	t.Helper()
-	v, ok := r.Get(path...)
-	if !ok {
-		t.Fatalf("%s %s: no value at %v", r.Type, r.Name, path)
-	}
-	return v
-}
-
 func TestRegistersEveryObjectAsChildren(t *testing.T) {
 	res := mustDeploy(t, "web", baseArgs())
 	for _, typ := range []string{typeService, typeIngress, typeDeployment, typePDB} {
-		r := mustFind(t, res.rec, typ, "web")
+		r := res.rec.MustFind(t, typ, "web")
 		if !r.ChildOf(TypeToken, "web") {
 			t.Errorf("%s is not parented to the component (parent %q)", typ, r.Parent)
 		}
@@ -118,8 +101,8 @@ func TestRegistersEveryObjectAsChildren(t *testing.T) {
 
 func TestDependencyOrderGivesFirstPodsTheirGate(t *testing.T) {
 	res := mustDeploy(t, "web", baseArgs())
-	dep := mustFind(t, res.rec, typeDeployment, "web")
-	ing := mustFind(t, res.rec, typeIngress, "web")
+	dep := res.rec.MustFind(t, typeDeployment, "web")
+	ing := res.rec.MustFind(t, typeIngress, "web")
 	for _, edge := range []struct {
 		from pulumitest.Resource
 		typ  string
@@ -128,7 +111,7 @@ func TestDependencyOrderGivesFirstPodsTheirGate(t *testing.T) {
 			t.Errorf("%s does not depend on %s: pods could be created before the LBC can inject their readiness gate", edge.from.Type, edge.typ)
 		}
 	}
-	svc := mustFind(t, res.rec, typeService, "web")
+	svc := res.rec.MustFind(t, typeService, "web")
 	if svc.DependsOn(typeDeployment, "web") || ing.DependsOn(typeDeployment, "web") {
 		t.Error("Service or Ingress depends on the Deployment: cycle against the gate ordering")
 	}
@@ -150,7 +133,7 @@ func TestDependsOnReachesEveryChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, typ := range []string{typeService, typeIngress, typeDeployment, typePDB} {
-		if r := mustFind(t, rec, typ, "web"); !r.DependsOn("test:index:Lbc", "lbc") {
+		if r := rec.MustFind(t, typ, "web"); !r.DependsOn("test:index:Lbc", "lbc") {
 			t.Errorf("%s does not wait for Args.DependsOn", typ)
 		}
 	}
@@ -158,11 +141,11 @@ func TestDependsOnReachesEveryChild(t *testing.T) {
 
 func TestServiceSelectsExactlyThePodLabels(t *testing.T) {
 	res := mustDeploy(t, "web", baseArgs())
-	svc := mustFind(t, res.rec, typeService, "web")
-	dep := mustFind(t, res.rec, typeDeployment, "web")
-	selector := get(t, svc, "spec", "selector").(map[string]any)
-	podLabels := get(t, dep, "spec", "template", "metadata", "labels").(map[string]any)
-	matchLabels := get(t, dep, "spec", "selector", "matchLabels").(map[string]any)
+	svc := res.rec.MustFind(t, typeService, "web")
+	dep := res.rec.MustFind(t, typeDeployment, "web")
+	selector := svc.MustGet(t, "spec", "selector").(map[string]any)
+	podLabels := dep.MustGet(t, "spec", "template", "metadata", "labels").(map[string]any)
+	matchLabels := dep.MustGet(t, "spec", "selector", "matchLabels").(map[string]any)
 	for k, v := range selector {
 		if podLabels[k] != v {
 			t.Errorf("Service selects %s=%v but pods carry %v", k, v, podLabels[k])
@@ -177,10 +160,10 @@ func TestServiceSelectsExactlyThePodLabels(t *testing.T) {
 	if _, ok := matchLabels[labelVersion]; ok {
 		t.Error("the immutable Deployment selector includes the version")
 	}
-	if got := get(t, svc, "metadata", "annotations", "pulumi.com/skipAwait"); got != "true" {
+	if got := svc.MustGet(t, "metadata", "annotations", "pulumi.com/skipAwait"); got != "true" {
 		t.Errorf("Service skipAwait = %v; the Service await would wait for pods that are created after it", got)
 	}
-	if got := get(t, svc, "spec", "ports", 0, "targetPort"); got != portName {
+	if got := svc.MustGet(t, "spec", "ports", 0, "targetPort"); got != portName {
 		t.Errorf("targetPort = %v, want the named port", got)
 	}
 }
@@ -188,22 +171,22 @@ func TestServiceSelectsExactlyThePodLabels(t *testing.T) {
 func TestDeploymentZeroDowntimeSettings(t *testing.T) {
 	res := mustDeploy(t, "web", baseArgs())
 	tm := res.timing
-	dep := mustFind(t, res.rec, typeDeployment, "web")
+	dep := res.rec.MustFind(t, typeDeployment, "web")
 	c := func(path ...any) any {
-		return get(t, dep, append([]any{"spec", "template", "spec", "containers", 0}, path...)...)
+		return dep.MustGet(t, append([]any{"spec", "template", "spec", "containers", 0}, path...)...)
 	}
 	checks := []struct {
 		name string
 		got  any
 		want any
 	}{
-		{"maxUnavailable", get(t, dep, "spec", "strategy", "rollingUpdate", "maxUnavailable"), 0.0},
-		{"maxSurge", get(t, dep, "spec", "strategy", "rollingUpdate", "maxSurge"), "50%"},
-		{"strategy", get(t, dep, "spec", "strategy", "type"), "RollingUpdate"},
-		{"replicas", get(t, dep, "spec", "replicas"), 3.0},
-		{"minReadySeconds", get(t, dep, "spec", "minReadySeconds"), float64(tm.MinReadySeconds)},
-		{"progressDeadlineSeconds", get(t, dep, "spec", "progressDeadlineSeconds"), float64(tm.ProgressDeadlineSeconds)},
-		{"grace", get(t, dep, "spec", "template", "spec", "terminationGracePeriodSeconds"), float64(tm.TerminationGracePeriodSeconds)},
+		{"maxUnavailable", dep.MustGet(t, "spec", "strategy", "rollingUpdate", "maxUnavailable"), 0.0},
+		{"maxSurge", dep.MustGet(t, "spec", "strategy", "rollingUpdate", "maxSurge"), "50%"},
+		{"strategy", dep.MustGet(t, "spec", "strategy", "type"), "RollingUpdate"},
+		{"replicas", dep.MustGet(t, "spec", "replicas"), 3.0},
+		{"minReadySeconds", dep.MustGet(t, "spec", "minReadySeconds"), float64(tm.MinReadySeconds)},
+		{"progressDeadlineSeconds", dep.MustGet(t, "spec", "progressDeadlineSeconds"), float64(tm.ProgressDeadlineSeconds)},
+		{"grace", dep.MustGet(t, "spec", "template", "spec", "terminationGracePeriodSeconds"), float64(tm.TerminationGracePeriodSeconds)},
 		{"preStop sleep", c("lifecycle", "preStop", "sleep", "seconds"), float64(tm.PreStopSeconds)},
 		{"startup path", c("startupProbe", "httpGet", "path"), "/readyz"},
 		{"startup threshold", c("startupProbe", "failureThreshold"), float64(tm.Startup.FailureThreshold)},
@@ -215,10 +198,10 @@ func TestDeploymentZeroDowntimeSettings(t *testing.T) {
 		{"no privilege escalation", c("securityContext", "allowPrivilegeEscalation"), false},
 		{"drop ALL", c("securityContext", "capabilities", "drop", 0), "ALL"},
 		{"read-only root", c("securityContext", "readOnlyRootFilesystem"), true},
-		{"non-root", get(t, dep, "spec", "template", "spec", "securityContext", "runAsNonRoot"), true},
-		{"seccomp", get(t, dep, "spec", "template", "spec", "securityContext", "seccompProfile", "type"), "RuntimeDefault"},
+		{"non-root", dep.MustGet(t, "spec", "template", "spec", "securityContext", "runAsNonRoot"), true},
+		{"seccomp", dep.MustGet(t, "spec", "template", "spec", "securityContext", "seccompProfile", "type"), "RuntimeDefault"},
 		{"image", c("image"), "registry.example/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
-		{"version label", get(t, dep, "spec", "template", "metadata", "labels", labelVersion), "v1"},
+		{"version label", dep.MustGet(t, "spec", "template", "metadata", "labels", labelVersion), "v1"},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -241,8 +224,8 @@ func TestPreStopExecFallback(t *testing.T) {
 	args := baseArgs()
 	args.PreStopExecFallback = true
 	res := mustDeploy(t, "web", args)
-	dep := mustFind(t, res.rec, typeDeployment, "web")
-	cmd := get(t, dep, "spec", "template", "spec", "containers", 0, "lifecycle", "preStop", "exec", "command").([]any)
+	dep := res.rec.MustFind(t, typeDeployment, "web")
+	cmd := dep.MustGet(t, "spec", "template", "spec", "containers", 0, "lifecycle", "preStop", "exec", "command").([]any)
 	if len(cmd) != 2 || cmd[0] != "sleep" || cmd[1] != "15" {
 		t.Errorf("exec fallback command = %v", cmd)
 	}
@@ -256,8 +239,8 @@ func TestShutdownTimeoutEnvCarriesDrainBudget(t *testing.T) {
 	args.ShutdownTimeoutEnv = "SHUTDOWN_TIMEOUT"
 	args.Env = map[string]pulumi.StringInput{"B": pulumi.String("2"), "A": pulumi.String("1")}
 	res := mustDeploy(t, "web", args)
-	dep := mustFind(t, res.rec, typeDeployment, "web")
-	env := get(t, dep, "spec", "template", "spec", "containers", 0, "env").([]any)
+	dep := res.rec.MustFind(t, typeDeployment, "web")
+	env := dep.MustGet(t, "spec", "template", "spec", "containers", 0, "env").([]any)
 	var names []string
 	values := map[string]any{}
 	for _, e := range env {
@@ -276,27 +259,27 @@ func TestShutdownTimeoutEnvCarriesDrainBudget(t *testing.T) {
 func TestIngressAnnotationsFollowTheTimingModel(t *testing.T) {
 	res := mustDeploy(t, "web", baseArgs())
 	tm := res.timing
-	ing := mustFind(t, res.rec, typeIngress, "web")
-	ann := get(t, ing, "metadata", "annotations").(map[string]any)
+	ing := res.rec.MustFind(t, typeIngress, "web")
+	ann := ing.MustGet(t, "metadata", "annotations").(map[string]any)
 	want := map[string]string{
-		annTargetType:       "ip",
-		annScheme:           "internal",
-		annHCPath:           "/readyz",
-		annHCPort:           "traffic-port",
-		annHCInterval:       "5",
-		annHCTimeout:        "2",
-		annHealthyCount:     "2",
-		annUnhealthyCount:   "2",
-		annSuccessCodes:     "200",
-		annTargetGroupAttrs: "deregistration_delay.timeout_seconds=7",
-		annListenPorts:      `[{"HTTP":80}]`,
+		lbc.AnnotationTargetType:         "ip",
+		lbc.AnnotationScheme:             "internal",
+		lbc.AnnotationHealthCheckPath:    "/readyz",
+		lbc.AnnotationHealthCheckPort:    "traffic-port",
+		lbc.AnnotationHealthCheckInt:     "5",
+		lbc.AnnotationHealthCheckTimeout: "2",
+		lbc.AnnotationHealthyThreshold:   "2",
+		lbc.AnnotationUnhealthyThreshold: "2",
+		lbc.AnnotationSuccessCodes:       "200",
+		lbc.AnnotationTargetGroupAttrs:   "deregistration_delay.timeout_seconds=7",
+		lbc.AnnotationListenPorts:        `[{"HTTP":80}]`,
 	}
 	for k, v := range want {
 		if ann[k] != v {
 			t.Errorf("annotation %s = %v, want %q", k, ann[k], v)
 		}
 	}
-	for _, k := range []string{annGroupName, annCertificateArn, annSSLRedirect} {
+	for _, k := range []string{lbc.AnnotationGroupName, lbc.AnnotationCertificateArn, lbc.AnnotationSSLRedirect} {
 		if _, ok := ann[k]; ok {
 			t.Errorf("unexpected annotation %s", k)
 		}
@@ -304,10 +287,10 @@ func TestIngressAnnotationsFollowTheTimingModel(t *testing.T) {
 	if tm.DeregistrationDelaySeconds != 7 {
 		t.Errorf("timing deregistration delay %d", tm.DeregistrationDelaySeconds)
 	}
-	if got := get(t, ing, "spec", "ingressClassName"); got != "alb" {
+	if got := ing.MustGet(t, "spec", "ingressClassName"); got != "alb" {
 		t.Errorf("ingressClassName = %v", got)
 	}
-	if got := get(t, ing, "spec", "rules", 0, "http", "paths", 0, "backend", "service", "name"); got != "web" {
+	if got := ing.MustGet(t, "spec", "rules", 0, "http", "paths", 0, "backend", "service", "name"); got != "web" {
 		t.Errorf("backend service = %v", got)
 	}
 	if _, ok := ing.Get("spec", "rules", 0, "host"); ok {
@@ -333,26 +316,26 @@ func TestIngressTLSGroupHostAndPaths(t *testing.T) {
 	}
 	args.Timing.SlowStartSeconds = 30
 	res := mustDeploy(t, "web", args)
-	ing := mustFind(t, res.rec, typeIngress, "web")
-	ann := get(t, ing, "metadata", "annotations").(map[string]any)
+	ing := res.rec.MustFind(t, typeIngress, "web")
+	ann := ing.MustGet(t, "metadata", "annotations").(map[string]any)
 	want := map[string]string{
-		annScheme:           "internet-facing",
-		annGroupName:        "shared.public",
-		annListenPorts:      `[{"HTTP":80},{"HTTPS":443}]`,
-		annSSLRedirect:      "443",
-		annCertificateArn:   "arn:aws:acm:eu-west-1:123456789012:certificate/a,arn:aws:acm:eu-west-1:123456789012:certificate/b",
-		annLBAttrs:          "idle_timeout.timeout_seconds=120",
-		annTargetGroupAttrs: "deregistration_delay.timeout_seconds=7,slow_start.duration_seconds=30",
+		lbc.AnnotationScheme:            "internet-facing",
+		lbc.AnnotationGroupName:         "shared.public",
+		lbc.AnnotationListenPorts:       `[{"HTTP":80},{"HTTPS":443}]`,
+		lbc.AnnotationSSLRedirect:       "443",
+		lbc.AnnotationCertificateArn:    "arn:aws:acm:eu-west-1:123456789012:certificate/a,arn:aws:acm:eu-west-1:123456789012:certificate/b",
+		lbc.AnnotationLoadBalancerAttrs: "idle_timeout.timeout_seconds=120",
+		lbc.AnnotationTargetGroupAttrs:  "deregistration_delay.timeout_seconds=7,slow_start.duration_seconds=30",
 	}
 	for k, v := range want {
 		if ann[k] != v {
 			t.Errorf("annotation %s = %v, want %q", k, ann[k], v)
 		}
 	}
-	if got := get(t, ing, "spec", "rules", 0, "host"); got != "app.example.com" {
+	if got := ing.MustGet(t, "spec", "rules", 0, "host"); got != "app.example.com" {
 		t.Errorf("host = %v", got)
 	}
-	if got := get(t, ing, "spec", "rules", 0, "http", "paths", 1, "path"); got != "/web" {
+	if got := ing.MustGet(t, "spec", "rules", 0, "http", "paths", 1, "path"); got != "/web" {
 		t.Errorf("second path = %v", got)
 	}
 	if res.url != "https://app.example.com/api/" {
@@ -362,8 +345,8 @@ func TestIngressTLSGroupHostAndPaths(t *testing.T) {
 
 func TestPodDisruptionBudget(t *testing.T) {
 	res := mustDeploy(t, "web", baseArgs())
-	pdb := mustFind(t, res.rec, typePDB, "web")
-	if got := get(t, pdb, "spec", "maxUnavailable"); got != 1.0 {
+	pdb := res.rec.MustFind(t, typePDB, "web")
+	if got := pdb.MustGet(t, "spec", "maxUnavailable"); got != 1.0 {
 		t.Errorf("maxUnavailable = %v", got)
 	}
 	args := baseArgs()

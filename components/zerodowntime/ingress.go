@@ -8,32 +8,12 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
-// Annotation keys of the AWS Load Balancer Controller
-// (docs/guide/ingress/annotations.md).
-const (
-	albPrefix           = "alb.ingress.kubernetes.io/"
-	annTargetType       = albPrefix + "target-type"
-	annScheme           = albPrefix + "scheme"
-	annGroupName        = albPrefix + "group.name"
-	annListenPorts      = albPrefix + "listen-ports"
-	annCertificateArn   = albPrefix + "certificate-arn"
-	annSSLRedirect      = albPrefix + "ssl-redirect"
-	annHCPath           = albPrefix + "healthcheck-path"
-	annHCPort           = albPrefix + "healthcheck-port"
-	annHCProtocol       = albPrefix + "healthcheck-protocol"
-	annHCInterval       = albPrefix + "healthcheck-interval-seconds"
-	annHCTimeout        = albPrefix + "healthcheck-timeout-seconds"
-	annHealthyCount     = albPrefix + "healthy-threshold-count"
-	annUnhealthyCount   = albPrefix + "unhealthy-threshold-count"
-	annSuccessCodes     = albPrefix + "success-codes"
-	annTargetGroupAttrs = albPrefix + "target-group-attributes"
-	annLBAttrs          = albPrefix + "load-balancer-attributes"
-
-	// IngressClassALB is the IngressClass the LBC's Helm chart creates.
-	IngressClassALB = "alb"
-)
+// IngressClassALB is the IngressClass the LBC's Helm chart creates.
+const IngressClassALB = lbc.IngressClassALB
 
 // ingressArgs builds the Ingress the LBC turns into an ALB listener rule and
 // a target group whose health check is the pods' readiness check.
@@ -56,33 +36,33 @@ func ingressAnnotations(a Args, t Timing) pulumi.StringMap {
 	ann := pulumi.StringMap{
 		// ip targets are the pods themselves: required for readiness gates,
 		// and no extra kube-proxy hop that could route to a dying pod.
-		annTargetType: pulumi.String("ip"),
-		annScheme:     pulumi.String(a.Ingress.Scheme),
+		lbc.AnnotationTargetType: pulumi.String("ip"),
+		lbc.AnnotationScheme:     pulumi.String(a.Ingress.Scheme),
 		// The ALB judges a target by the same endpoint as the kubelet's
 		// readiness probe, so a draining pod fails both.
-		annHCPath:           pulumi.String(a.ReadinessPath),
-		annHCPort:           pulumi.String("traffic-port"),
-		annHCProtocol:       pulumi.String("HTTP"),
-		annHCInterval:       pulumi.String(strconv.Itoa(t.HealthCheckIntervalSeconds)),
-		annHCTimeout:        pulumi.String(strconv.Itoa(t.HealthCheckTimeoutSeconds)),
-		annHealthyCount:     pulumi.String(strconv.Itoa(t.HealthyThreshold)),
-		annUnhealthyCount:   pulumi.String(strconv.Itoa(t.UnhealthyThreshold)),
-		annSuccessCodes:     pulumi.String("200"),
-		annTargetGroupAttrs: pulumi.String(targetGroupAttributes(t)),
+		lbc.AnnotationHealthCheckPath:    pulumi.String(a.ReadinessPath),
+		lbc.AnnotationHealthCheckPort:    pulumi.String(lbc.TrafficPort),
+		lbc.AnnotationHealthCheckProto:   pulumi.String("HTTP"),
+		lbc.AnnotationHealthCheckInt:     pulumi.String(strconv.Itoa(t.HealthCheckIntervalSeconds)),
+		lbc.AnnotationHealthCheckTimeout: pulumi.String(strconv.Itoa(t.HealthCheckTimeoutSeconds)),
+		lbc.AnnotationHealthyThreshold:   pulumi.String(strconv.Itoa(t.HealthyThreshold)),
+		lbc.AnnotationUnhealthyThreshold: pulumi.String(strconv.Itoa(t.UnhealthyThreshold)),
+		lbc.AnnotationSuccessCodes:       pulumi.String("200"),
+		lbc.AnnotationTargetGroupAttrs:   pulumi.String(targetGroupAttributes(t)),
 	}
 	if a.Ingress.GroupName != "" {
-		ann[annGroupName] = pulumi.String(a.Ingress.GroupName)
+		ann[lbc.AnnotationGroupName] = pulumi.String(a.Ingress.GroupName)
 	}
 	if a.Ingress.IdleTimeoutSeconds > 0 {
-		ann[annLBAttrs] = pulumi.String(fmt.Sprintf("idle_timeout.timeout_seconds=%d", a.Ingress.IdleTimeoutSeconds))
+		ann[lbc.AnnotationLoadBalancerAttrs] = pulumi.String(fmt.Sprintf(lbc.AttrIdleTimeout+"=%d", a.Ingress.IdleTimeoutSeconds))
 	}
 	if a.Ingress.TLS == nil {
-		ann[annListenPorts] = pulumi.String(`[{"HTTP":80}]`)
+		ann[lbc.AnnotationListenPorts] = pulumi.String(`[{"HTTP":80}]`)
 		return ann
 	}
-	ann[annListenPorts] = pulumi.String(`[{"HTTP":80},{"HTTPS":443}]`)
-	ann[annSSLRedirect] = pulumi.String("443")
-	ann[annCertificateArn] = a.Ingress.TLS.CertificateArns.ToStringArrayOutput().ApplyT(func(arns []string) string {
+	ann[lbc.AnnotationListenPorts] = pulumi.String(`[{"HTTP":80},{"HTTPS":443}]`)
+	ann[lbc.AnnotationSSLRedirect] = pulumi.String("443")
+	ann[lbc.AnnotationCertificateArn] = a.Ingress.TLS.CertificateArns.ToStringArrayOutput().ApplyT(func(arns []string) string {
 		return strings.Join(arns, ",")
 	}).(pulumi.StringOutput)
 	return ann
@@ -91,9 +71,9 @@ func ingressAnnotations(a Args, t Timing) pulumi.StringMap {
 // targetGroupAttributes renders the target group's attributes in the LBC's
 // comma-separated key=value form.
 func targetGroupAttributes(t Timing) string {
-	attrs := []string{fmt.Sprintf("deregistration_delay.timeout_seconds=%d", t.DeregistrationDelaySeconds)}
+	attrs := []string{fmt.Sprintf(lbc.AttrDeregistrationDelay+"=%d", t.DeregistrationDelaySeconds)}
 	if t.SlowStartSeconds > 0 {
-		attrs = append(attrs, fmt.Sprintf("slow_start.duration_seconds=%d", t.SlowStartSeconds))
+		attrs = append(attrs, fmt.Sprintf(lbc.AttrSlowStart+"=%d", t.SlowStartSeconds))
 	}
 	return strings.Join(attrs, ",")
 }

@@ -4,15 +4,17 @@ import (
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 // Well-known keys the component writes or relies on.
 const (
 	// ReadinessGateInjectLabel is the namespace label that makes the AWS Load
 	// Balancer Controller inject target-health readiness gates into new pods.
-	ReadinessGateInjectLabel = "elbv2.k8s.aws/pod-readiness-gate-inject"
+	ReadinessGateInjectLabel = lbc.ReadinessGateInjectLabel
 	// ReadinessGateInjectValue is the value that enables injection.
-	ReadinessGateInjectValue = "enabled"
+	ReadinessGateInjectValue = lbc.ReadinessGateInjectValue
 
 	labelName      = "app.kubernetes.io/name"
 	labelInstance  = "app.kubernetes.io/instance"

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -202,4 +203,24 @@ func (r *Recorder) Types() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// MustFind is Find that fails the test when the resource is missing.
+func (r *Recorder) MustFind(t testing.TB, typ, name string) Resource {
+	t.Helper()
+	res, ok := r.Find(typ, name)
+	if !ok {
+		t.Fatalf("no %s named %q registered; types: %v", typ, name, r.Types())
+	}
+	return res
+}
+
+// MustGet is Get that fails the test when the path is missing.
+func (res Resource) MustGet(t testing.TB, path ...any) any {
+	t.Helper()
+	v, ok := res.Get(path...)
+	if !ok {
+		t.Fatalf("%s %s: no input at %v", res.Type, res.Name, path)
+	}
+	return v
 }

@@ -9,39 +9,8 @@ import (
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
-)
 
-// Annotation keys the emulator reads (LBC docs/guide/ingress/annotations.md).
-const (
-	AnnotationPrefix             = "alb.ingress.kubernetes.io/"
-	AnnotationIngressClass       = "kubernetes.io/ingress.class"
-	AnnotationTargetType         = AnnotationPrefix + "target-type"
-	AnnotationBackendProtocol    = AnnotationPrefix + "backend-protocol"
-	AnnotationHealthCheckPath    = AnnotationPrefix + "healthcheck-path"
-	AnnotationHealthCheckPort    = AnnotationPrefix + "healthcheck-port"
-	AnnotationHealthCheckProto   = AnnotationPrefix + "healthcheck-protocol"
-	AnnotationHealthCheckInt     = AnnotationPrefix + "healthcheck-interval-seconds"
-	AnnotationHealthCheckTimeout = AnnotationPrefix + "healthcheck-timeout-seconds"
-	AnnotationHealthyThreshold   = AnnotationPrefix + "healthy-threshold-count"
-	AnnotationUnhealthyThreshold = AnnotationPrefix + "unhealthy-threshold-count"
-	AnnotationSuccessCodes       = AnnotationPrefix + "success-codes"
-	AnnotationTargetGroupAttrs   = AnnotationPrefix + "target-group-attributes"
-	AnnotationLoadBalancerAttrs  = AnnotationPrefix + "load-balancer-attributes"
-	AnnotationGroupName          = AnnotationPrefix + "group.name"
-
-	// IngressClassALB is the IngressClass (or legacy class annotation) the
-	// emulator manages, the one the LBC's Helm chart creates.
-	IngressClassALB = "alb"
-
-	// TrafficPort is the healthcheck-port value meaning "the target's port".
-	TrafficPort = "traffic-port"
-)
-
-// Target group attribute and load balancer attribute keys the emulator honours.
-const (
-	AttrDeregistrationDelay = "deregistration_delay.timeout_seconds"
-	AttrSlowStart           = "slow_start.duration_seconds"
-	AttrIdleTimeout         = "idle_timeout.timeout_seconds"
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 // TargetType is a target group's target type.
@@ -111,10 +80,10 @@ const (
 // IsALBIngress tells whether the LBC (and so the emulator) manages ing: the
 // legacy class annotation when present, else spec.ingressClassName.
 func IsALBIngress(ing *networkingv1.Ingress) bool {
-	if class, ok := ing.Annotations[AnnotationIngressClass]; ok {
-		return class == IngressClassALB
+	if class, ok := ing.Annotations[lbc.AnnotationIngressClass]; ok {
+		return class == lbc.IngressClassALB
 	}
-	return ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName == IngressClassALB
+	return ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName == lbc.IngressClassALB
 }
 
 // annotationSource looks an annotation up on the Service first, then on the
@@ -157,18 +126,18 @@ func ParseTargetGroupConfig(ingressAnn, serviceAnn map[string]string, s Settings
 }
 
 func parseTargetType(src annotationSource) (TargetType, error) {
-	v, ok := src.get(AnnotationTargetType)
+	v, ok := src.get(lbc.AnnotationTargetType)
 	if !ok {
 		return "", fmt.Errorf("%w: %s is absent, so the LBC default %q applies; the emulator only emulates %q targets",
-			ErrUnsupportedTargetType, AnnotationTargetType, TargetTypeInstance, TargetTypeIP)
+			ErrUnsupportedTargetType, lbc.AnnotationTargetType, TargetTypeInstance, TargetTypeIP)
 	}
 	switch TargetType(v) {
 	case TargetTypeIP:
 		return TargetTypeIP, nil
 	case TargetTypeInstance:
-		return "", fmt.Errorf("%w: %s=%q; the emulator only emulates %q targets", ErrUnsupportedTargetType, AnnotationTargetType, v, TargetTypeIP)
+		return "", fmt.Errorf("%w: %s=%q; the emulator only emulates %q targets", ErrUnsupportedTargetType, lbc.AnnotationTargetType, v, TargetTypeIP)
 	default:
-		return "", &AnnotationError{Key: AnnotationTargetType, Value: v, Reason: "must be ip or instance"}
+		return "", &AnnotationError{Key: lbc.AnnotationTargetType, Value: v, Reason: "must be ip or instance"}
 	}
 }
 
@@ -205,36 +174,36 @@ func (p *parser) intIn(key string, def, lo, hi int) int {
 func (p *parser) healthCheck() HealthCheckConfig {
 	hc := HealthCheckConfig{
 		Path:               defaultHealthCheckPath,
-		Port:               TrafficPort,
+		Port:               lbc.TrafficPort,
 		Protocol:           "HTTP",
-		Interval:           time.Duration(p.intIn(AnnotationHealthCheckInt, int(defaultHealthCheckInterval/time.Second), 5, 300)) * time.Second,
-		Timeout:            time.Duration(p.intIn(AnnotationHealthCheckTimeout, int(defaultHealthCheckTimeout/time.Second), 2, 120)) * time.Second,
-		HealthyThreshold:   p.intIn(AnnotationHealthyThreshold, defaultHealthyThreshold, 2, 10),
-		UnhealthyThreshold: p.intIn(AnnotationUnhealthyThreshold, defaultUnhealthyThreshold, 2, 10),
+		Interval:           time.Duration(p.intIn(lbc.AnnotationHealthCheckInt, int(defaultHealthCheckInterval/time.Second), 5, 300)) * time.Second,
+		Timeout:            time.Duration(p.intIn(lbc.AnnotationHealthCheckTimeout, int(defaultHealthCheckTimeout/time.Second), 2, 120)) * time.Second,
+		HealthyThreshold:   p.intIn(lbc.AnnotationHealthyThreshold, defaultHealthyThreshold, 2, 10),
+		UnhealthyThreshold: p.intIn(lbc.AnnotationUnhealthyThreshold, defaultUnhealthyThreshold, 2, 10),
 	}
-	if v, ok := p.src.get(AnnotationHealthCheckPath); ok {
+	if v, ok := p.src.get(lbc.AnnotationHealthCheckPath); ok {
 		if !strings.HasPrefix(v, "/") {
-			p.fail(AnnotationHealthCheckPath, v, "must start with /")
+			p.fail(lbc.AnnotationHealthCheckPath, v, "must start with /")
 		} else {
 			hc.Path = v
 		}
 	}
-	if v, ok := p.src.get(AnnotationHealthCheckPort); ok {
+	if v, ok := p.src.get(lbc.AnnotationHealthCheckPort); ok {
 		hc.Port = p.healthCheckPort(v)
 	}
-	if v, ok := p.src.get(AnnotationHealthCheckProto); ok && v != "HTTP" {
-		p.fail(AnnotationHealthCheckProto, v, "only HTTP is emulated")
+	if v, ok := p.src.get(lbc.AnnotationHealthCheckProto); ok && v != "HTTP" {
+		p.fail(lbc.AnnotationHealthCheckProto, v, "only HTTP is emulated")
 	}
 	if hc.Timeout >= hc.Interval {
 		p.errs = append(p.errs, fmt.Errorf("health check interval %s, timeout %s: Health check interval must be greater than the timeout", hc.Interval, hc.Timeout))
 	}
 	codes := defaultSuccessCodes
-	if v, ok := p.src.get(AnnotationSuccessCodes); ok {
+	if v, ok := p.src.get(lbc.AnnotationSuccessCodes); ok {
 		codes = v
 	}
 	sc, err := ParseSuccessCodes(codes)
 	if err != nil {
-		p.fail(AnnotationSuccessCodes, codes, err.Error())
+		p.fail(lbc.AnnotationSuccessCodes, codes, err.Error())
 		sc, _ = ParseSuccessCodes(defaultSuccessCodes)
 	}
 	hc.SuccessCodes = sc
@@ -242,43 +211,43 @@ func (p *parser) healthCheck() HealthCheckConfig {
 }
 
 func (p *parser) healthCheckPort(v string) string {
-	if v == TrafficPort {
+	if v == lbc.TrafficPort {
 		return v
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 65535 {
-		p.fail(AnnotationHealthCheckPort, v, "must be traffic-port or a port number (named ports are not emulated)")
-		return TrafficPort
+		p.fail(lbc.AnnotationHealthCheckPort, v, "must be traffic-port or a port number (named ports are not emulated)")
+		return lbc.TrafficPort
 	}
 	return v
 }
 
 func (p *parser) backendProtocol() {
-	if v, ok := p.src.get(AnnotationBackendProtocol); ok && v != "HTTP" {
-		p.fail(AnnotationBackendProtocol, v, "only HTTP is emulated")
+	if v, ok := p.src.get(lbc.AnnotationBackendProtocol); ok && v != "HTTP" {
+		p.fail(lbc.AnnotationBackendProtocol, v, "only HTTP is emulated")
 	}
 }
 
 func (p *parser) targetGroupAttributes(cfg *TargetGroupConfig) {
-	raw, ok := p.src.get(AnnotationTargetGroupAttrs)
+	raw, ok := p.src.get(lbc.AnnotationTargetGroupAttrs)
 	if !ok {
 		return
 	}
 	attrs, err := parseAttributes(raw)
 	if err != nil {
-		p.fail(AnnotationTargetGroupAttrs, raw, err.Error())
+		p.fail(lbc.AnnotationTargetGroupAttrs, raw, err.Error())
 		return
 	}
-	if v, ok := attrs[AttrDeregistrationDelay]; ok {
+	if v, ok := attrs[lbc.AttrDeregistrationDelay]; ok {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 3600 {
-			p.fail(AnnotationTargetGroupAttrs, raw, AttrDeregistrationDelay+" must be an integer between 0 and 3600")
+			p.fail(lbc.AnnotationTargetGroupAttrs, raw, lbc.AttrDeregistrationDelay+" must be an integer between 0 and 3600")
 		} else {
 			cfg.DeregistrationDelay = time.Duration(n) * time.Second
 		}
 	}
-	if v, ok := attrs[AttrSlowStart]; ok {
+	if v, ok := attrs[lbc.AttrSlowStart]; ok {
 		if n, err := strconv.Atoi(v); err != nil || (n != 0 && (n < 30 || n > 900)) {
-			p.fail(AnnotationTargetGroupAttrs, raw, AttrSlowStart+" must be 0 or an integer between 30 and 900")
+			p.fail(lbc.AnnotationTargetGroupAttrs, raw, lbc.AttrSlowStart+" must be 0 or an integer between 30 and 900")
 		} else {
 			cfg.SlowStart = time.Duration(n) * time.Second
 		}
@@ -309,21 +278,21 @@ var groupNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 func ParseLoadBalancerConfig(ingressAnn map[string]string, s Settings) (LoadBalancerConfig, error) {
 	cfg := LoadBalancerConfig{IdleTimeout: s.DefaultIdleTimeout}
 	var errs []error
-	if g, ok := ingressAnn[AnnotationGroupName]; ok {
+	if g, ok := ingressAnn[lbc.AnnotationGroupName]; ok {
 		if len(g) > 63 || !groupNamePattern.MatchString(g) {
-			errs = append(errs, &AnnotationError{Key: AnnotationGroupName, Value: g,
+			errs = append(errs, &AnnotationError{Key: lbc.AnnotationGroupName, Value: g,
 				Reason: "must be at most 63 lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric"})
 		} else {
 			cfg.GroupName = g
 		}
 	}
-	if raw, ok := ingressAnn[AnnotationLoadBalancerAttrs]; ok {
+	if raw, ok := ingressAnn[lbc.AnnotationLoadBalancerAttrs]; ok {
 		attrs, err := parseAttributes(raw)
 		if err != nil {
-			errs = append(errs, &AnnotationError{Key: AnnotationLoadBalancerAttrs, Value: raw, Reason: err.Error()})
-		} else if v, ok := attrs[AttrIdleTimeout]; ok {
+			errs = append(errs, &AnnotationError{Key: lbc.AnnotationLoadBalancerAttrs, Value: raw, Reason: err.Error()})
+		} else if v, ok := attrs[lbc.AttrIdleTimeout]; ok {
 			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 4000 {
-				errs = append(errs, &AnnotationError{Key: AnnotationLoadBalancerAttrs, Value: raw, Reason: AttrIdleTimeout + " must be an integer between 1 and 4000"})
+				errs = append(errs, &AnnotationError{Key: lbc.AnnotationLoadBalancerAttrs, Value: raw, Reason: lbc.AttrIdleTimeout + " must be an integer between 1 and 4000"})
 			} else {
 				cfg.IdleTimeout = time.Duration(n) * time.Second
 			}

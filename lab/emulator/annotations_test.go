@@ -8,10 +8,12 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 func ipAnn(kv ...string) map[string]string {
-	m := map[string]string{AnnotationTargetType: "ip"}
+	m := map[string]string{lbc.AnnotationTargetType: "ip"}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}
@@ -28,7 +30,7 @@ func TestParseTargetGroupConfig(t *testing.T) {
 	}{
 		{name: "LBC and AWS defaults", ingress: ipAnn(), check: func(t *testing.T, cfg TargetGroupConfig) {
 			hc := cfg.HealthCheck
-			if hc.Path != "/" || hc.Port != TrafficPort || hc.Interval != 15*time.Second || hc.Timeout != 5*time.Second ||
+			if hc.Path != "/" || hc.Port != lbc.TrafficPort || hc.Interval != 15*time.Second || hc.Timeout != 5*time.Second ||
 				hc.HealthyThreshold != 2 || hc.UnhealthyThreshold != 2 || hc.SuccessCodes.String() != "200" {
 				t.Errorf("health check defaults: %+v", hc)
 			}
@@ -36,50 +38,50 @@ func TestParseTargetGroupConfig(t *testing.T) {
 				t.Errorf("attributes defaults: %+v", cfg)
 			}
 		}},
-		{name: "healthcheck-path", ingress: ipAnn(AnnotationHealthCheckPath, "/readyz"), check: func(t *testing.T, cfg TargetGroupConfig) {
+		{name: "healthcheck-path", ingress: ipAnn(lbc.AnnotationHealthCheckPath, "/readyz"), check: func(t *testing.T, cfg TargetGroupConfig) {
 			if cfg.HealthCheck.Path != "/readyz" {
 				t.Errorf("path %q", cfg.HealthCheck.Path)
 			}
 		}},
-		{name: "healthcheck-port number", ingress: ipAnn(AnnotationHealthCheckPort, "9000"), check: func(t *testing.T, cfg TargetGroupConfig) {
+		{name: "healthcheck-port number", ingress: ipAnn(lbc.AnnotationHealthCheckPort, "9000"), check: func(t *testing.T, cfg TargetGroupConfig) {
 			if cfg.HealthCheck.Port != "9000" {
 				t.Errorf("port %q", cfg.HealthCheck.Port)
 			}
 		}},
-		{name: "interval and timeout", ingress: ipAnn(AnnotationHealthCheckInt, "5", AnnotationHealthCheckTimeout, "2"), check: func(t *testing.T, cfg TargetGroupConfig) {
+		{name: "interval and timeout", ingress: ipAnn(lbc.AnnotationHealthCheckInt, "5", lbc.AnnotationHealthCheckTimeout, "2"), check: func(t *testing.T, cfg TargetGroupConfig) {
 			if cfg.HealthCheck.Interval != 5*time.Second || cfg.HealthCheck.Timeout != 2*time.Second {
 				t.Errorf("interval %s timeout %s", cfg.HealthCheck.Interval, cfg.HealthCheck.Timeout)
 			}
 		}},
-		{name: "thresholds", ingress: ipAnn(AnnotationHealthyThreshold, "3", AnnotationUnhealthyThreshold, "10"), check: func(t *testing.T, cfg TargetGroupConfig) {
+		{name: "thresholds", ingress: ipAnn(lbc.AnnotationHealthyThreshold, "3", lbc.AnnotationUnhealthyThreshold, "10"), check: func(t *testing.T, cfg TargetGroupConfig) {
 			if cfg.HealthCheck.HealthyThreshold != 3 || cfg.HealthCheck.UnhealthyThreshold != 10 {
 				t.Errorf("thresholds %d/%d", cfg.HealthCheck.HealthyThreshold, cfg.HealthCheck.UnhealthyThreshold)
 			}
 		}},
-		{name: "success codes range", ingress: ipAnn(AnnotationSuccessCodes, "200-299,302"), check: func(t *testing.T, cfg TargetGroupConfig) {
+		{name: "success codes range", ingress: ipAnn(lbc.AnnotationSuccessCodes, "200-299,302"), check: func(t *testing.T, cfg TargetGroupConfig) {
 			sc := cfg.HealthCheck.SuccessCodes
 			if !sc.Matches(204) || !sc.Matches(302) || sc.Matches(301) || sc.Matches(503) {
 				t.Errorf("matcher %s", sc)
 			}
 		}},
-		{name: "target group attributes", ingress: ipAnn(AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds=30, slow_start.duration_seconds=60,stickiness.enabled=false"),
+		{name: "target group attributes", ingress: ipAnn(lbc.AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds=30, slow_start.duration_seconds=60,stickiness.enabled=false"),
 			check: func(t *testing.T, cfg TargetGroupConfig) {
 				if cfg.DeregistrationDelay != 30*time.Second || cfg.SlowStart != 60*time.Second {
 					t.Errorf("attributes %+v", cfg)
 				}
 			}},
-		{name: "deregistration delay 0", ingress: ipAnn(AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds=0"), check: func(t *testing.T, cfg TargetGroupConfig) {
+		{name: "deregistration delay 0", ingress: ipAnn(lbc.AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds=0"), check: func(t *testing.T, cfg TargetGroupConfig) {
 			if cfg.DeregistrationDelay != 0 {
 				t.Errorf("delay %s", cfg.DeregistrationDelay)
 			}
 		}},
-		{name: "service annotations override the ingress", ingress: ipAnn(AnnotationHealthCheckPath, "/a"),
-			service: map[string]string{AnnotationHealthCheckPath: "/b"}, check: func(t *testing.T, cfg TargetGroupConfig) {
+		{name: "service annotations override the ingress", ingress: ipAnn(lbc.AnnotationHealthCheckPath, "/a"),
+			service: map[string]string{lbc.AnnotationHealthCheckPath: "/b"}, check: func(t *testing.T, cfg TargetGroupConfig) {
 				if cfg.HealthCheck.Path != "/b" {
 					t.Errorf("path %q, want the Service's", cfg.HealthCheck.Path)
 				}
 			}},
-		{name: "target type ip from the service", ingress: map[string]string{}, service: map[string]string{AnnotationTargetType: "ip"},
+		{name: "target type ip from the service", ingress: map[string]string{}, service: map[string]string{lbc.AnnotationTargetType: "ip"},
 			check: func(t *testing.T, cfg TargetGroupConfig) {
 				if cfg.TargetType != TargetTypeIP {
 					t.Errorf("target type %q", cfg.TargetType)
@@ -105,25 +107,25 @@ func TestParseTargetGroupConfigErrors(t *testing.T) {
 		wantText    string
 	}{
 		{name: "no target type: LBC default instance", ingress: map[string]string{}, unsupported: true, wantText: "absent"},
-		{name: "instance target type", ingress: map[string]string{AnnotationTargetType: "instance"}, unsupported: true, wantText: "instance"},
-		{name: "unknown target type", ingress: map[string]string{AnnotationTargetType: "lambda"}, wantKey: AnnotationTargetType},
-		{name: "interval below 5", ingress: ipAnn(AnnotationHealthCheckInt, "4", AnnotationHealthCheckTimeout, "2"), wantKey: AnnotationHealthCheckInt},
-		{name: "interval above 300", ingress: ipAnn(AnnotationHealthCheckInt, "301"), wantKey: AnnotationHealthCheckInt},
-		{name: "interval not a number", ingress: ipAnn(AnnotationHealthCheckInt, "15s"), wantKey: AnnotationHealthCheckInt},
-		{name: "timeout below 2", ingress: ipAnn(AnnotationHealthCheckTimeout, "1"), wantKey: AnnotationHealthCheckTimeout},
-		{name: "timeout not below interval", ingress: ipAnn(AnnotationHealthCheckInt, "5", AnnotationHealthCheckTimeout, "5"), wantText: "Health check interval must be greater than the timeout"},
-		{name: "healthy threshold 1", ingress: ipAnn(AnnotationHealthyThreshold, "1"), wantKey: AnnotationHealthyThreshold},
-		{name: "unhealthy threshold 11", ingress: ipAnn(AnnotationUnhealthyThreshold, "11"), wantKey: AnnotationUnhealthyThreshold},
-		{name: "success code 500", ingress: ipAnn(AnnotationSuccessCodes, "200,500"), wantKey: AnnotationSuccessCodes},
-		{name: "success code garbage", ingress: ipAnn(AnnotationSuccessCodes, "ok"), wantKey: AnnotationSuccessCodes},
-		{name: "success range reversed", ingress: ipAnn(AnnotationSuccessCodes, "299-200"), wantKey: AnnotationSuccessCodes},
-		{name: "path without slash", ingress: ipAnn(AnnotationHealthCheckPath, "readyz"), wantKey: AnnotationHealthCheckPath},
-		{name: "named health check port", ingress: ipAnn(AnnotationHealthCheckPort, "http"), wantKey: AnnotationHealthCheckPort},
-		{name: "HTTPS health check", ingress: ipAnn(AnnotationHealthCheckProto, "HTTPS"), wantKey: AnnotationHealthCheckProto},
-		{name: "HTTPS backend", ingress: ipAnn(AnnotationBackendProtocol, "HTTPS"), wantKey: AnnotationBackendProtocol},
-		{name: "deregistration delay above 3600", ingress: ipAnn(AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds=3601"), wantKey: AnnotationTargetGroupAttrs},
-		{name: "slow start below 30", ingress: ipAnn(AnnotationTargetGroupAttrs, "slow_start.duration_seconds=10"), wantKey: AnnotationTargetGroupAttrs},
-		{name: "attribute without =", ingress: ipAnn(AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds"), wantKey: AnnotationTargetGroupAttrs},
+		{name: "instance target type", ingress: map[string]string{lbc.AnnotationTargetType: "instance"}, unsupported: true, wantText: "instance"},
+		{name: "unknown target type", ingress: map[string]string{lbc.AnnotationTargetType: "lambda"}, wantKey: lbc.AnnotationTargetType},
+		{name: "interval below 5", ingress: ipAnn(lbc.AnnotationHealthCheckInt, "4", lbc.AnnotationHealthCheckTimeout, "2"), wantKey: lbc.AnnotationHealthCheckInt},
+		{name: "interval above 300", ingress: ipAnn(lbc.AnnotationHealthCheckInt, "301"), wantKey: lbc.AnnotationHealthCheckInt},
+		{name: "interval not a number", ingress: ipAnn(lbc.AnnotationHealthCheckInt, "15s"), wantKey: lbc.AnnotationHealthCheckInt},
+		{name: "timeout below 2", ingress: ipAnn(lbc.AnnotationHealthCheckTimeout, "1"), wantKey: lbc.AnnotationHealthCheckTimeout},
+		{name: "timeout not below interval", ingress: ipAnn(lbc.AnnotationHealthCheckInt, "5", lbc.AnnotationHealthCheckTimeout, "5"), wantText: "Health check interval must be greater than the timeout"},
+		{name: "healthy threshold 1", ingress: ipAnn(lbc.AnnotationHealthyThreshold, "1"), wantKey: lbc.AnnotationHealthyThreshold},
+		{name: "unhealthy threshold 11", ingress: ipAnn(lbc.AnnotationUnhealthyThreshold, "11"), wantKey: lbc.AnnotationUnhealthyThreshold},
+		{name: "success code 500", ingress: ipAnn(lbc.AnnotationSuccessCodes, "200,500"), wantKey: lbc.AnnotationSuccessCodes},
+		{name: "success code garbage", ingress: ipAnn(lbc.AnnotationSuccessCodes, "ok"), wantKey: lbc.AnnotationSuccessCodes},
+		{name: "success range reversed", ingress: ipAnn(lbc.AnnotationSuccessCodes, "299-200"), wantKey: lbc.AnnotationSuccessCodes},
+		{name: "path without slash", ingress: ipAnn(lbc.AnnotationHealthCheckPath, "readyz"), wantKey: lbc.AnnotationHealthCheckPath},
+		{name: "named health check port", ingress: ipAnn(lbc.AnnotationHealthCheckPort, "http"), wantKey: lbc.AnnotationHealthCheckPort},
+		{name: "HTTPS health check", ingress: ipAnn(lbc.AnnotationHealthCheckProto, "HTTPS"), wantKey: lbc.AnnotationHealthCheckProto},
+		{name: "HTTPS backend", ingress: ipAnn(lbc.AnnotationBackendProtocol, "HTTPS"), wantKey: lbc.AnnotationBackendProtocol},
+		{name: "deregistration delay above 3600", ingress: ipAnn(lbc.AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds=3601"), wantKey: lbc.AnnotationTargetGroupAttrs},
+		{name: "slow start below 30", ingress: ipAnn(lbc.AnnotationTargetGroupAttrs, "slow_start.duration_seconds=10"), wantKey: lbc.AnnotationTargetGroupAttrs},
+		{name: "attribute without =", ingress: ipAnn(lbc.AnnotationTargetGroupAttrs, "deregistration_delay.timeout_seconds"), wantKey: lbc.AnnotationTargetGroupAttrs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseTargetGroupConfig(tc.ingress, nil, DefaultSettings())
@@ -147,8 +149,8 @@ func TestParseTargetGroupConfigErrors(t *testing.T) {
 }
 
 func TestParseTargetGroupConfigReportsEveryInvalidAnnotation(t *testing.T) {
-	_, err := ParseTargetGroupConfig(ipAnn(AnnotationHealthyThreshold, "0", AnnotationUnhealthyThreshold, "0"), nil, DefaultSettings())
-	for _, key := range []string{AnnotationHealthyThreshold, AnnotationUnhealthyThreshold} {
+	_, err := ParseTargetGroupConfig(ipAnn(lbc.AnnotationHealthyThreshold, "0", lbc.AnnotationUnhealthyThreshold, "0"), nil, DefaultSettings())
+	for _, key := range []string{lbc.AnnotationHealthyThreshold, lbc.AnnotationUnhealthyThreshold} {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("error %v does not name %s", err, key)
 		}
@@ -165,10 +167,10 @@ func TestParseLoadBalancerConfig(t *testing.T) {
 		wantErr   string
 	}{
 		{name: "defaults", ann: nil, wantIdle: 60 * time.Second},
-		{name: "idle timeout", ann: map[string]string{AnnotationLoadBalancerAttrs: "idle_timeout.timeout_seconds=120,routing.http2.enabled=true"}, wantIdle: 120 * time.Second},
-		{name: "idle timeout 0", ann: map[string]string{AnnotationLoadBalancerAttrs: "idle_timeout.timeout_seconds=0"}, wantIdle: 60 * time.Second, wantErr: "between 1 and 4000"},
-		{name: "group", ann: map[string]string{AnnotationGroupName: "shared.web"}, wantIdle: 60 * time.Second, wantGroup: "shared.web"},
-		{name: "bad group", ann: map[string]string{AnnotationGroupName: "Shared"}, wantIdle: 60 * time.Second, wantErr: AnnotationGroupName},
+		{name: "idle timeout", ann: map[string]string{lbc.AnnotationLoadBalancerAttrs: "idle_timeout.timeout_seconds=120,routing.http2.enabled=true"}, wantIdle: 120 * time.Second},
+		{name: "idle timeout 0", ann: map[string]string{lbc.AnnotationLoadBalancerAttrs: "idle_timeout.timeout_seconds=0"}, wantIdle: 60 * time.Second, wantErr: "between 1 and 4000"},
+		{name: "group", ann: map[string]string{lbc.AnnotationGroupName: "shared.web"}, wantIdle: 60 * time.Second, wantGroup: "shared.web"},
+		{name: "bad group", ann: map[string]string{lbc.AnnotationGroupName: "Shared"}, wantIdle: 60 * time.Second, wantErr: lbc.AnnotationGroupName},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := ParseLoadBalancerConfig(tc.ann, s)
@@ -196,8 +198,8 @@ func TestIsALBIngress(t *testing.T) {
 		{name: "ingressClassName alb", class: &alb, want: true},
 		{name: "ingressClassName nginx", class: &nginx, want: false},
 		{name: "no class", want: false},
-		{name: "annotation alb", ann: map[string]string{AnnotationIngressClass: "alb"}, want: true},
-		{name: "annotation wins over the field", class: &alb, ann: map[string]string{AnnotationIngressClass: "nginx"}, want: false},
+		{name: "annotation alb", ann: map[string]string{lbc.AnnotationIngressClass: "alb"}, want: true},
+		{name: "annotation wins over the field", class: &alb, ann: map[string]string{lbc.AnnotationIngressClass: "nginx"}, want: false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Annotations: tc.ann}, Spec: networkingv1.IngressSpec{IngressClassName: tc.class}}

@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 func webService() *corev1.Service {
@@ -33,9 +35,9 @@ func webService() *corev1.Service {
 // the defaults (ip targets, /readyz checks).
 func webIngress(extra map[string]string) *networkingv1.Ingress {
 	ann := map[string]string{
-		AnnotationTargetType:       "ip",
-		AnnotationHealthCheckPath:  "/readyz",
-		AnnotationTargetGroupAttrs: "deregistration_delay.timeout_seconds=30",
+		lbc.AnnotationTargetType:       "ip",
+		lbc.AnnotationHealthCheckPath:  "/readyz",
+		lbc.AnnotationTargetGroupAttrs: "deregistration_delay.timeout_seconds=30",
 	}
 	for k, v := range extra {
 		ann[k] = v
@@ -44,7 +46,7 @@ func webIngress(extra map[string]string) *networkingv1.Ingress {
 	return &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "app", Name: "web", Annotations: ann},
 		Spec: networkingv1.IngressSpec{
-			IngressClassName: ptr.To(IngressClassALB),
+			IngressClassName: ptr.To(lbc.IngressClassALB),
 			Rules: []networkingv1.IngressRule{{Host: "web.example.com", IngressRuleValue: networkingv1.IngressRuleValue{
 				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
 					Path: "/", PathType: &prefix,
@@ -199,7 +201,7 @@ func TestControllerWritesIngressStatusAndFinalizer(t *testing.T) {
 
 func TestControllerRefusesInstanceTargets(t *testing.T) {
 	ing := webIngress(nil)
-	delete(ing.Annotations, AnnotationTargetType) // the LBC default: instance
+	delete(ing.Annotations, lbc.AnnotationTargetType) // the LBC default: instance
 	cf := newControllerFixture(t, webService(), ing)
 	cf.reconcileModel(t)
 	if n := len(cf.ctrl.targetGroups()); n != 0 {
@@ -212,7 +214,7 @@ func TestControllerRefusesInstanceTargets(t *testing.T) {
 }
 
 func TestControllerInvalidAnnotationFailsTheModel(t *testing.T) {
-	cf := newControllerFixture(t, webService(), webIngress(map[string]string{AnnotationHealthCheckInt: "1"}))
+	cf := newControllerFixture(t, webService(), webIngress(map[string]string{lbc.AnnotationHealthCheckInt: "1"}))
 	cf.reconcileModel(t)
 	ing, err := cf.client.NetworkingV1().Ingresses("app").Get(cf.ctx, "web", metav1.GetOptions{})
 	if err != nil {
@@ -223,9 +225,9 @@ func TestControllerInvalidAnnotationFailsTheModel(t *testing.T) {
 	}
 	evs := cf.events()
 	if !slices.ContainsFunc(evs, func(e string) bool {
-		return strings.HasPrefix(e, "Warning "+EventReasonFailedBuildModel+" ") && strings.Contains(e, AnnotationHealthCheckInt)
+		return strings.HasPrefix(e, "Warning "+EventReasonFailedBuildModel+" ") && strings.Contains(e, lbc.AnnotationHealthCheckInt)
 	}) {
-		t.Fatalf("events %v, want a FailedBuildModel naming %s", evs, AnnotationHealthCheckInt)
+		t.Fatalf("events %v, want a FailedBuildModel naming %s", evs, lbc.AnnotationHealthCheckInt)
 	}
 }
 

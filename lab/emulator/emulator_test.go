@@ -19,6 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 // TestEmulatorEndToEnd runs the whole emulator on loopback with a fake
@@ -30,7 +32,7 @@ func TestEmulatorEndToEnd(t *testing.T) {
 	p := podState{name: "web-1", ip: "127.0.0.1", containersReady: true, ready: true}
 	slice := webSlice(p)
 	slice.Ports[0].Port = new(int32(portNum))
-	ing := webIngress(map[string]string{AnnotationHealthCheckPath: "/"})
+	ing := webIngress(map[string]string{lbc.AnnotationHealthCheckPath: "/"})
 	objects := []runtime.Object{webService(), ing, webPod(p, ""), slice}
 
 	s := DefaultSettings()

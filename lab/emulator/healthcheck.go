@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 // healthCheckUserAgent is the User-Agent the ALB's health checker sends.
@@ -56,7 +58,7 @@ func httpCheck(ctx context.Context, client *http.Client, t TargetSpec, hc Health
 
 func healthCheckURL(t TargetSpec, hc HealthCheckConfig) string {
 	port := strconv.Itoa(int(t.Port))
-	if hc.Port != "" && hc.Port != TrafficPort {
+	if hc.Port != "" && hc.Port != lbc.TrafficPort {
 		port = hc.Port
 	}
 	u := url.URL{Scheme: "http", Host: net.JoinHostPort(t.IP, port)}

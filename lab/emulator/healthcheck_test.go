@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 func TestHTTPHealthChecker(t *testing.T) {
@@ -57,7 +59,7 @@ func TestHTTPHealthChecker(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hc := HealthCheckConfig{Path: tc.path, Port: TrafficPort, Timeout: time.Second, SuccessCodes: codes}
+			hc := HealthCheckConfig{Path: tc.path, Port: lbc.TrafficPort, Timeout: time.Second, SuccessCodes: codes}
 			if tc.timeout > 0 {
 				hc.Timeout = tc.timeout
 			}

@@ -11,6 +11,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -71,7 +73,7 @@ func testConfig() TargetGroupConfig {
 	return TargetGroupConfig{
 		TargetType: TargetTypeIP,
 		HealthCheck: HealthCheckConfig{
-			Path: "/readyz", Port: TrafficPort, Protocol: "HTTP",
+			Path: "/readyz", Port: lbc.TrafficPort, Protocol: "HTTP",
 			Interval: 10 * time.Second, Timeout: 5 * time.Second,
 			HealthyThreshold: 3, UnhealthyThreshold: 2, SuccessCodes: codes,
 		},

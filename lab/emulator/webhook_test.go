@@ -20,6 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 type staticGates struct {
@@ -150,7 +152,7 @@ func TestGatesForFollowsUpstreamRules(t *testing.T) {
 		{name: "other namespace", objects: []runtime.Object{webService(), webIngress(nil)}, namespace: "other", labels: map[string]string{"app": "web"}, want: 0},
 		{name: "no ingress", objects: []runtime.Object{webService()}, namespace: "app", labels: map[string]string{"app": "web"}, want: 0},
 		{name: "no service", objects: []runtime.Object{webIngress(nil)}, namespace: "app", labels: map[string]string{"app": "web"}, want: 0},
-		{name: "instance target type", objects: []runtime.Object{webService(), webIngress(map[string]string{AnnotationTargetType: "instance"})}, namespace: "app", labels: map[string]string{"app": "web"}, want: 0},
+		{name: "instance target type", objects: []runtime.Object{webService(), webIngress(map[string]string{lbc.AnnotationTargetType: "instance"})}, namespace: "app", labels: map[string]string{"app": "web"}, want: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cf := newControllerFixture(t, tc.objects...)

@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 // FieldReportStep selects how much of the field report's fixes a manifest
@@ -52,7 +54,7 @@ func FieldReportManifests(step FieldReportStep, ns, image, version, host string,
 	labels := map[string]string{"app": fieldReportApp}
 	namespace := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{}}}
 	if step >= StepReadinessGate {
-		namespace.Labels["elbv2.k8s.aws/pod-readiness-gate-inject"] = "enabled"
+		namespace.Labels[lbc.ReadinessGateInjectLabel] = lbc.ReadinessGateInjectValue
 	}
 	container := corev1.Container{
 		Name:            fieldReportApp,
@@ -99,11 +101,11 @@ func FieldReportManifests(step FieldReportStep, ns, image, version, host string,
 			ObjectMeta: metav1.ObjectMeta{Name: fieldReportApp, Namespace: ns, Annotations: map[string]string{
 				// LBC defaults otherwise: health check "/" every 15 s, 2
 				// healthy, deregistration delay 300 s.
-				"alb.ingress.kubernetes.io/target-type": "ip",
-				"alb.ingress.kubernetes.io/scheme":      "internet-facing",
+				lbc.AnnotationTargetType: "ip",
+				lbc.AnnotationScheme:     "internet-facing",
 			}},
 			Spec: networkingv1.IngressSpec{
-				IngressClassName: ptr("alb"),
+				IngressClassName: ptr(lbc.IngressClassALB),
 				Rules: []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
 					Paths: []networkingv1.HTTPIngressPath{{
 						Path: "/", PathType: ptr(networkingv1.PathTypePrefix),

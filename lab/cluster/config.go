@@ -219,6 +219,10 @@ func FindRepoDir(dir string) (string, error) {
 		}
 		dir = wd
 	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("finding the repository from %s: %w", dir, err)
+	}
 	for d := dir; ; d = filepath.Dir(d) {
 		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
 			for _, line := range strings.Split(string(b), "\n") {

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -293,5 +294,17 @@ func TestKubeconfig(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("kubeconfig lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+// TestFindRepoDirFromARelativePath walks up from "." (go test runs in the
+// package directory, below the repository root).
+func TestFindRepoDirFromARelativePath(t *testing.T) {
+	got, err := FindRepoDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(got, "go.mod")); err != nil || filepath.Base(filepath.Dir(got)) == "lab" {
+		t.Errorf("FindRepoDir(.) = %s", got)
 	}
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -36,7 +37,9 @@ func TestLabEndToEnd(t *testing.T) {
 			f.Close()
 		}
 	}
-	_ = scenario.WriteTable(testWriter{t}, results)
+	var table bytes.Buffer
+	_ = scenario.WriteTable(&table, results)
+	t.Log("\n" + table.String())
 	if err != nil {
 		t.Fatalf("lab: %v", err)
 	}

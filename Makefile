@@ -1,5 +1,6 @@
-# One Makefile for the repository. Pinned versions live here and nowhere else;
-# every build step reads them.
+# One Makefile for the repository. The Kubernetes, Pulumi CLI and provider
+# versions are read from the build modules that pin them (tools/*/go.mod,
+# go.mod); actionlint's is pinned below (ACTIONLINT_VERSION).
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -178,7 +179,7 @@ func runScenario(ctx context.Context, env scenario.Env, zda *scenario.ZeroDownti
 		// The stack runs v2 after ScenarioZeroDowntime; a version that never
 		// becomes ready must halt the rollout with v2 still serving.
 		from, deployed := "v2", true
-		if !contains(opts.Scenarios, ScenarioZeroDowntime) {
+		if !slices.Contains(opts.Scenarios, ScenarioZeroDowntime) {
 			deployed = false
 		}
 		r, err := scenario.Rollout(ctx, env, name, zda, from, versionNeverReady, deployed)
@@ -328,13 +329,4 @@ type stepper struct {
 
 func (s stepper) say(format string, args ...any) {
 	fmt.Fprintf(s.w, "==> [%6.1fs] %s\n", time.Since(s.start).Seconds(), fmt.Sprintf(format, args...))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -151,13 +151,7 @@ func down(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("work-dir", "", "work directory of the cluster (default <repo>/work/lab)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	wd, err := workDir(*dir)
+	wd, err := workDirArg("status", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -173,13 +167,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 func kubeconfig(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("kubeconfig", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("work-dir", "", "work directory of the cluster (default <repo>/work/lab)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	wd, err := workDir(*dir)
+	wd, err := workDirArg("kubeconfig", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -189,4 +177,15 @@ func kubeconfig(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, cl.Kubeconfig())
 	return nil
+}
+
+// workDirArg parses the --work-dir flag of a subcommand that takes only it.
+func workDirArg(name string, args []string, stderr io.Writer) (string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("work-dir", "", "work directory of the cluster (default <repo>/work/lab)")
+	if err := parse(fs, args); err != nil {
+		return "", err
+	}
+	return workDir(*dir)
 }

@@ -16,7 +16,7 @@ const TypeToken = "zdt:components:ZeroDowntimeApp"
 
 // ZeroDowntimeApp is a Deployment, Service, Ingress and PodDisruptionBudget
 // whose settings come from one timing model, so that rolling updates behind
-// an ALB drop no requests.
+// an ALB drop no requests (measured by the lab: see the package doc).
 type ZeroDowntimeApp struct {
 	pulumi.ResourceState
 

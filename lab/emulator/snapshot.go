@@ -38,7 +38,7 @@ type TargetGroupView struct {
 	HealthCheck                HealthCheckView `json:"healthCheck"`
 	DeregistrationDelaySeconds float64         `json:"deregistrationDelaySeconds"`
 	SlowStartSeconds           float64         `json:"slowStartSeconds"`
-	Targets                    []TargetView    `json:"targets"`
+	Targets                    []TargetStatus  `json:"targets"`
 }
 
 // HealthCheckView is a health check with durations in seconds.
@@ -50,21 +50,6 @@ type HealthCheckView struct {
 	HealthyThreshold   int     `json:"healthyThreshold"`
 	UnhealthyThreshold int     `json:"unhealthyThreshold"`
 	SuccessCodes       string  `json:"successCodes"`
-}
-
-// TargetView is one target.
-type TargetView struct {
-	ID                  string    `json:"id"`
-	IP                  string    `json:"ip"`
-	Port                int32     `json:"port"`
-	Pod                 string    `json:"pod"`
-	State               State     `json:"state"`
-	Reason              string    `json:"reason,omitempty"`
-	Description         string    `json:"description,omitempty"`
-	Since               time.Time `json:"since"`
-	Deregistering       bool      `json:"deregistering"`
-	ReceivesNewRequests bool      `json:"receivesNewRequests"`
-	InFlight            int       `json:"inFlight"`
 }
 
 // Snapshot returns the controller's load balancers, routes and target groups.
@@ -101,14 +86,7 @@ func groupView(g *managedGroup) TargetGroupView {
 		},
 		DeregistrationDelaySeconds: cfg.DeregistrationDelay.Seconds(),
 		SlowStartSeconds:           cfg.SlowStart.Seconds(),
-		Targets:                    []TargetView{},
-	}
-	for _, t := range g.tg.Targets() {
-		v.Targets = append(v.Targets, TargetView{
-			ID: t.ID, IP: t.Target.IP, Port: t.Target.Port, Pod: t.Target.Pod.String(), State: t.State,
-			Reason: t.Reason, Description: t.Description, Since: t.Since, Deregistering: t.Deregistering,
-			ReceivesNewRequests: t.ReceivesNewRequests, InFlight: t.InFlight,
-		})
+		Targets:                    g.tg.Targets(),
 	}
 	return v
 }

@@ -36,6 +36,18 @@ func (r Result) Summary() map[string]PathSummary {
 	return out
 }
 
+// ServerErrors counts a path's failures answered with a 5xx status (what the
+// field report counted as 502/504 from the ALB).
+func (r Result) ServerErrors(path string) int64 {
+	var n int64
+	for class, c := range r.Summary()[path].ByClass {
+		if len(class) == 3 && class[0] == '5' {
+			n += c
+		}
+	}
+	return n
+}
+
 // Failures is the scenario's failed requests on a path.
 func (r Result) Failures(path string) int64 { return r.Summary()[path].Failures }
 

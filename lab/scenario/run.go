@@ -159,7 +159,7 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 		}
 		return true
 	}
-	_ = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, env.RolloutTimeout, true, func(context.Context) (bool, error) {
+	settleErr := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, env.RolloutTimeout, true, func(context.Context) (bool, error) {
 		return settled(), nil
 	})
 	stopLoad()
@@ -168,6 +168,11 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 		return res, fmt.Errorf("%s: load: %w", name, loadErr)
 	}
 	res.Report = report
+	if settleErr != nil {
+		// The measurement is kept (it shows what clients saw), but a rollout
+		// whose expected version never answered alone did not finish.
+		return res, fmt.Errorf("%s: traffic never settled on one version on every path: %w", name, settleErr)
+	}
 	logf(env, "[%s] done: %d requests, %d failed", name, report.Requests, report.Failures)
 	return res, nil
 }

@@ -65,4 +65,7 @@ func TestWriteTable(t *testing.T) {
 	if r := (Result{Report: rep}); r.Failures(PathExternal) != 7 || r.Failures(PathInternal) != 0 {
 		t.Errorf("Failures = %d/%d", r.Failures(PathExternal), r.Failures(PathInternal))
 	}
+	if r := (Result{Report: rep}); r.ServerErrors(PathExternal) != 5 || r.ServerErrors(PathInternal) != 0 {
+		t.Errorf("ServerErrors = %d/%d, want 5 (the 502s, not the timeouts)/0", r.ServerErrors(PathExternal), r.ServerErrors(PathInternal))
+	}
 }

@@ -69,7 +69,9 @@ fmt: ## Format the Go code.
 .PHONY: k8s-binaries
 k8s-binaries: $(addprefix $(K8S_BIN)/,$(K8S_CMDS)) ## Build the pinned Kubernetes binaries into the cache (reused when present).
 
-$(K8S_BIN)/%: tools/kubernetes/go.mod tools/kubernetes/go.sum
+# The version is in the path, so a fresh checkout (newer go.mod mtime) reuses
+# a restored cache instead of rebuilding.
+$(K8S_BIN)/%: | tools/kubernetes/go.mod tools/kubernetes/go.sum
 	@mkdir -p $(K8S_BIN)
 	@echo "==> building $* $(K8S_VERSION) from the Go module proxy (cold: several minutes)"
 	@start=$$(date +%s); cd tools/kubernetes && $(HEAVY_LOCK) $(GO) build -trimpath \

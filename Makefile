@@ -30,7 +30,7 @@ tools: k8s-binaries engine-tools actionlint ## Build (or reuse) every cached too
 
 # Tests that need a real cluster skip in `unit` and run in cluster-tests and
 # lab-e2e; any OTHER skipped test fails the run, so nothing is silently skipped.
-EXPECTED_SKIPS := TestIntegrationUpDeployDown TestKubernetesLifecycle TestLabEndToEnd
+EXPECTED_SKIPS := TestIntegrationUpDeployDown TestKubernetesLifecycle TestRollbackStaleStatus TestLabEndToEnd
 TEST_LOG := $(CACHE)/unit-test.log
 
 .PHONY: unit
@@ -48,11 +48,12 @@ unit: lint-workflows ## Vet and every test that needs no cluster (no root needed
 	  echo "    skipped here, run by cluster-tests/lab-e2e: $$(echo $$skips)"
 
 .PHONY: cluster-tests
-cluster-tests: k8s-binaries engine-tools ## Tests against a real local cluster: lifecycle, and the Pulumi engine's up/preview/update/destroy (root).
+cluster-tests: k8s-binaries engine-tools ## Tests against a real local cluster: lifecycle, the Pulumi engine's up/preview/update/destroy, the rollback await (root).
 	ZDT_LAB_INTEGRATION=1 $(GO) test -count=1 -v -run TestIntegrationUpDeployDown ./lab/cluster/
 	$(GO) run ./cmd/labctl up --bin-dir $(K8S_BIN)
-	@trap '$(GO) run ./cmd/labctl down' EXIT; \
-	  ZDT_TEST_KUBECONFIG=$$($(GO) run ./cmd/labctl kubeconfig) $(GO) test -count=1 -v -run TestKubernetesLifecycle ./engine/
+	@trap '$(GO) run ./cmd/labctl down' EXIT; kc=$$($(GO) run ./cmd/labctl kubeconfig); \
+	  ZDT_TEST_KUBECONFIG=$$kc $(GO) test -count=1 -v -run TestKubernetesLifecycle ./engine/ && \
+	  ZDT_TEST_KUBECONFIG=$$kc $(GO) test -count=1 -v -run TestRollbackStaleStatus ./lab/
 
 .PHONY: lab-e2e
 lab-e2e: k8s-binaries engine-tools ## The lab end to end with assertions (root; about 20 minutes).

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zdt-eks/zdt/components/zerodowntime"
 )
 
 // Project is the Pulumi project name (Pulumi.yaml `name`); every setting is
@@ -82,7 +84,7 @@ var Settings = []Setting{
 	{"bootSeconds", typeInteger, 15, "Worst-case app boot time in seconds (the demo app waits 10 s before listening)."},
 	{"maxRequestSeconds", typeInteger, 10, "Longest request in seconds (the demo app's --max-delay)."},
 	{"healthCheckIntervalSeconds", typeInteger, 5, "ALB health-check interval in seconds (5..300)."},
-	{"deregistrationPropagationSeconds", typeInteger, 15, "Allowance in seconds for the LBC and ALB to stop routing to a deregistered pod; sets the preStop sleep."},
+	{"deregistrationPropagationSeconds", typeInteger, zerodowntime.DefaultDeregistrationPropagationSeconds, "Allowance in seconds for the LBC and ALB to stop routing to a deregistered pod; sets the preStop sleep."},
 	{"renderDir", typeString, "", "Render mode (make render): when set, the Kubernetes objects are written as YAML into this directory instead of applied; no cloud resources, no cluster, placeholders for what AWS would produce."},
 }
 

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -259,8 +260,8 @@ func TestProgramEKSStacks(t *testing.T) {
 				if !out.kubeconfigSecret {
 					t.Errorf("kubeconfig output is not secret")
 				}
-				if !strings.Contains(out.values[OutputTiming], "preStop=15s") {
-					t.Errorf("timing = %q, want preStop=15s from deregistrationPropagationSeconds", out.values[OutputTiming])
+				if want := fmt.Sprintf("preStop=%ds", zerodowntime.DefaultDeregistrationPropagationSeconds); !strings.Contains(out.values[OutputTiming], want) {
+					t.Errorf("timing = %q, want %s from deregistrationPropagationSeconds", out.values[OutputTiming], want)
 				}
 			})
 		})

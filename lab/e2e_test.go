@@ -5,10 +5,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zdt-eks/zdt/components/zerodowntime"
 	"github.com/zdt-eks/zdt/lab/cluster"
 	"github.com/zdt-eks/zdt/lab/scenario"
 )
@@ -55,32 +57,67 @@ func TestLabEndToEnd(t *testing.T) {
 		return r
 	}
 
+	paths := []string{scenario.PathExternal, scenario.PathInternal}
+	noFailures := func(r scenario.Result) {
+		for _, path := range paths {
+			if n := r.Failures(path); n != 0 {
+				t.Errorf("%s: %d failed requests on the %s path at propagation %s, want 0 (%v)", r.Name, n, path, r.Propagation, r.Summary()[path].ByClass)
+			}
+		}
+	}
+
+	// The field report's failures are reproduced.
 	if s1 := get(ScenarioNoProbes); s1.ServerErrors(scenario.PathExternal) == 0 {
 		t.Errorf("%s: no 5xx on the external path (%v); the field report's failures were not reproduced",
 			ScenarioNoProbes, s1.Summary()[scenario.PathExternal].ByClass)
 	}
-	for _, name := range []string{ScenarioReadinessGate, ScenarioZeroDowntime, ScenarioNeverReady} {
+
+	// ZeroDowntimeApp fails nothing at the evidence-based default, nor just
+	// under its predicted boundary; past it, it fails on the external path
+	// only, with the classes the model names; so does step 4 past its own.
+	noFailures(get(ScenarioZeroDowntime))
+	noFailures(get(ScenarioZeroDowntimeUnder))
+	for _, name := range []string{ScenarioZeroDowntimeOver, ScenarioReadinessGateOver} {
 		r := get(name)
-		for _, path := range []string{scenario.PathExternal, scenario.PathInternal} {
-			if n := r.Failures(path); n != 0 {
-				t.Errorf("%s: %d failed requests on the %s path, want 0 (%v)", name, n, path, r.Summary()[path].ByClass)
+		ext := r.Summary()[scenario.PathExternal]
+		if ext.Failures == 0 {
+			t.Errorf("%s: no failed request at propagation %s, past the predicted boundary %d s: the lab is not measuring the edge",
+				name, r.Propagation, r.BoundarySeconds)
+		}
+		for class := range ext.ByClass {
+			if !slices.Contains(zerodowntime.BoundaryFailureClasses, class) {
+				t.Errorf("%s: failure class %q on the external path, not among the model's %v", name, class, zerodowntime.BoundaryFailureClasses)
 			}
 		}
+		if n := r.Failures(scenario.PathInternal); n != 0 {
+			t.Errorf("%s: %d failures on the internal path; the ALB's propagation must not affect it", name, n)
+		}
 	}
-	if r := get(ScenarioNeverReady); r.DeployError == "" {
-		t.Errorf("%s: pulumi up succeeded for a version that never becomes ready", ScenarioNeverReady)
+
+	// A broken version fails pulumi up, also when its ReplicaSet exists
+	// already, and no request fails meanwhile.
+	for _, name := range []string{ScenarioNeverReady, ScenarioNeverReadyAgain} {
+		r := get(name)
+		noFailures(r)
+		if r.DeployError == "" {
+			t.Errorf("%s: pulumi up succeeded for a version that never becomes ready", name)
+		}
 	}
+
+	// pulumi up returns no earlier than the rollout is complete, for every
+	// ZeroDowntimeApp rollout: the first, both boundary ones, and the
+	// sustained ones, each a return to an existing ReplicaSet.
 	for _, r := range results {
+		zda := strings.HasPrefix(r.Name, ScenarioZeroDowntime) || strings.HasPrefix(r.Name, ScenarioSustained)
+		if zda && r.DeployReturnedEarly() {
+			t.Errorf("%s: pulumi up returned after %.1fs, before the Deployment was complete (%.1fs)", r.Name, r.DeploySeconds, r.CompleteSeconds)
+		}
 		if strings.HasPrefix(r.Name, ScenarioSustained) {
-			for _, path := range []string{scenario.PathExternal, scenario.PathInternal} {
-				if n := r.Failures(path); n != 0 {
-					t.Errorf("%s: %d failed requests on the %s path", r.Name, n, path)
-				}
-			}
+			noFailures(r)
 		}
 	}
-	if zda, s4 := get(ScenarioZeroDowntime), get(ScenarioReadinessGate); zda.RolloutSeconds >= s4.RolloutSeconds {
-		t.Errorf("ZeroDowntimeApp rolled out in %.1fs, not faster than scenario 4 (%.1fs)", zda.RolloutSeconds, s4.RolloutSeconds)
+	if zda, s4 := get(ScenarioZeroDowntime), get(ScenarioReadinessGate); zda.CompleteSeconds >= s4.CompleteSeconds {
+		t.Errorf("ZeroDowntimeApp's Deployment completed in %.1fs, not faster than scenario 4 (%.1fs)", zda.CompleteSeconds, s4.CompleteSeconds)
 	}
 }
 

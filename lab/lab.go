@@ -35,12 +35,32 @@ const (
 	ScenarioZeroDowntime  = "ZeroDowntimeApp"
 	ScenarioNeverReady    = "fault-never-ready"
 	ScenarioSustained     = "sustained-5-rollouts"
+
+	// The falsification scenarios run at a fixed emulated propagation on
+	// either side of the boundary the timing model predicts for the app as
+	// deployed (PredictBoundary): a claim that cannot fail is not measured.
+	ScenarioReadinessGateOver = "4-readiness-gate past-boundary"
+	ScenarioZeroDowntimeUnder = "ZeroDowntimeApp under-boundary"
+	ScenarioZeroDowntimeOver  = "ZeroDowntimeApp past-boundary"
+	// ScenarioNeverReadyAgain rolls back to the good version, then to the
+	// broken one a second time: its ReplicaSet exists already, which must
+	// still fail `pulumi up` (issue 15).
+	ScenarioNeverReadyAgain = "fault-never-ready-again"
+)
+
+// Falsification margins around the predicted boundary: under it by more
+// than the EndpointSlice lag the model allows for, past it by enough that
+// every ALB node routes to a stopped pod for several seconds at 20 req/s.
+const (
+	underBoundary = 3 * time.Second
+	pastBoundary  = 5 * time.Second
 )
 
 // AllScenarios is every scenario, in order.
 var AllScenarios = []string{
 	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
-	ScenarioZeroDowntime, ScenarioNeverReady, ScenarioSustained,
+	ScenarioZeroDowntime, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
+	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained,
 }
 
 // Options configure a lab run.
@@ -119,7 +139,11 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		return nil, err
 	}
 
-	emu, stopEmu, err := startEmulator(ctx, step, cs, opts)
+	settings := LabEmulatorSettings()
+	if opts.Emulator != nil {
+		settings = *opts.Emulator
+	}
+	emu, stopEmu, err := startEmulator(ctx, step, cs, opts, settings)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +159,8 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Settle:         5 * time.Second,
 		RolloutTimeout: 10 * time.Minute,
 		Log:            opts.Progress,
+		ALB:            emu,
+		Propagation:    settings.DeregistrationPropagation.String(),
 	}
 	zda := &scenario.ZeroDowntimeApp{
 		Env: env, NS: "zdt-demo", App: "demo-app", IngressHost: "zdt.lab.local",
@@ -146,10 +172,11 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Extra: map[string]string{"zdt:kubeconfigPath": cl.Kubeconfig()},
 	}
 
+	r := runner{env: env, zda: zda, opts: opts, emu: emu, settings: settings, step: step}
 	var results []scenario.Result
 	for _, name := range opts.Scenarios {
 		step.say("scenario %s", name)
-		rs, err := runScenario(ctx, env, zda, name, opts)
+		rs, err := r.run(ctx, name)
 		results = append(results, rs...)
 		if err != nil {
 			return results, fmt.Errorf("scenario %s: %w", name, err)
@@ -159,52 +186,117 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 	return results, nil
 }
 
-// runScenario runs one named scenario; the sustained one yields one result
-// per rollout.
-func runScenario(ctx context.Context, env scenario.Env, zda *scenario.ZeroDowntimeApp, name string, opts Options) ([]scenario.Result, error) {
-	fieldReport := map[string]scenario.FieldReportStep{
+// runner runs the named scenarios on one cluster and emulator.
+type runner struct {
+	env      scenario.Env
+	zda      *scenario.ZeroDowntimeApp
+	opts     Options
+	emu      *emulator.Emulator
+	settings emulator.Settings
+	step     stepper
+}
+
+// fieldReport is the deployer of one of the field report's steps.
+func (r runner) fieldReport(st scenario.FieldReportStep) *scenario.FieldReport {
+	return &scenario.FieldReport{Env: r.env, Step: st, NS: fmt.Sprintf("field-report-%d", st), IngressHost: fmt.Sprintf("fr%d.lab.local", st)}
+}
+
+// ran tells whether a scenario is part of this run (and so has left its
+// app at the version it rolled to).
+func (r runner) ran(name string) bool { return slices.Contains(r.opts.Scenarios, name) }
+
+// run runs one named scenario; the sustained one yields one result per
+// rollout.
+func (r runner) run(ctx context.Context, name string) ([]scenario.Result, error) {
+	one := func(res scenario.Result, err error) ([]scenario.Result, error) { return []scenario.Result{res}, err }
+	steps := map[string]scenario.FieldReportStep{
 		ScenarioNoProbes: scenario.StepNoProbes, ScenarioProbes: scenario.StepProbes,
 		ScenarioPreStop: scenario.StepPreStop, ScenarioReadinessGate: scenario.StepReadinessGate,
 	}
-	if st, ok := fieldReport[name]; ok {
-		d := &scenario.FieldReport{Env: env, Step: st, NS: fmt.Sprintf("field-report-%d", st), IngressHost: fmt.Sprintf("fr%d.lab.local", st)}
-		r, err := scenario.Rollout(ctx, env, name, d, "v1", "v2", false)
-		return []scenario.Result{r}, err
+	if st, ok := steps[name]; ok {
+		return one(scenario.Rollout(ctx, r.env, name, r.fieldReport(st), "v1", "v2", false))
 	}
 	switch name {
 	case ScenarioZeroDowntime:
-		r, err := scenario.Rollout(ctx, env, name, zda, "v1", "v2", false)
-		return []scenario.Result{r}, err
+		return one(scenario.Rollout(ctx, r.env, name, r.zda, "v1", "v2", false))
+	case ScenarioReadinessGateOver:
+		// Step 4 after its own scenario runs v2: roll back to v1.
+		return one(r.atBoundary(ctx, name, r.fieldReport(scenario.StepReadinessGate), "v2", "v1", r.ran(ScenarioReadinessGate), pastBoundary))
+	case ScenarioZeroDowntimeUnder:
+		return one(r.atBoundary(ctx, name, r.zda, "v2", "v1", r.ran(ScenarioZeroDowntime), -underBoundary))
+	case ScenarioZeroDowntimeOver:
+		return one(r.atBoundary(ctx, name, r.zda, "v1", "v2", r.ran(ScenarioZeroDowntimeUnder), pastBoundary))
 	case ScenarioNeverReady:
-		// The stack runs v2 after ScenarioZeroDowntime; a version that never
-		// becomes ready must halt the rollout with v2 still serving.
-		from, deployed := "v2", true
-		if !slices.Contains(opts.Scenarios, ScenarioZeroDowntime) {
-			deployed = false
-		}
-		r, err := scenario.Rollout(ctx, env, name, zda, from, versionNeverReady, deployed)
-		if err == nil && r.DeployError == "" {
-			err = fmt.Errorf("pulumi up of a version that never becomes ready succeeded")
-		}
-		return []scenario.Result{r}, err
+		// A version that never becomes ready must halt the rollout with v2
+		// still serving: pulumi up fails, no request does.
+		return one(r.fault(ctx, name, "v2", r.ran(ScenarioZeroDowntime) || r.ran(ScenarioZeroDowntimeOver)))
+	case ScenarioNeverReadyAgain:
+		// From the stuck broken version: back to v2 (its ReplicaSet exists),
+		// then to the broken version again (its ReplicaSet exists too).
+		return one(r.fault(ctx, name, "v2", false))
 	case ScenarioSustained:
-		env.Rate = opts.SustainedRate
-		z := *zda
-		z.Env = env
-		// After the fault scenario the Deployment is stuck on the broken
-		// version until the next good one is deployed: start from v1.
-		var out []scenario.Result
-		versions := []string{"v1", "v2", "v1", "v2", "v1", "v2"}
-		for i := 1; i < len(versions); i++ {
-			r, err := scenario.Rollout(ctx, env, fmt.Sprintf("%s #%d", name, i), &z, versions[i-1], versions[i], i > 1)
-			out = append(out, r)
-			if err != nil {
-				return out, err
-			}
-		}
-		return out, nil
+		return r.sustained(ctx, name)
 	}
 	return nil, fmt.Errorf("unknown scenario %q (known: %v)", name, AllScenarios)
+}
+
+// atBoundary rolls from -> to with the emulated propagation fixed at the
+// model's predicted boundary for the deployed app plus offset, then restores
+// the run's setting.
+func (r runner) atBoundary(ctx context.Context, name string, d scenario.Deployer, from, to string, deployed bool, offset time.Duration) (scenario.Result, error) {
+	if !deployed {
+		if err := d.Deploy(ctx, from); err != nil {
+			return scenario.Result{Name: name}, fmt.Errorf("deploying %s: %w", from, err)
+		}
+		deployed = true
+	}
+	b, err := PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings)
+	if err != nil {
+		return scenario.Result{Name: name}, err
+	}
+	p := emulator.FixedPropagation(time.Duration(b.SafePropagationSeconds)*time.Second + offset)
+	r.step.say("%s: model boundary %s; emulated propagation fixed at %s on every ALB node", name, b, p)
+	if err := r.emu.SetPropagation(p); err != nil {
+		return scenario.Result{Name: name}, err
+	}
+	defer func() { _ = r.emu.SetPropagation(r.settings.DeregistrationPropagation) }()
+	env := r.env
+	env.Propagation = p.String()
+	res, err := scenario.Rollout(ctx, env, name, d, from, to, deployed)
+	res.BoundarySeconds = b.SafePropagationSeconds
+	return res, err
+}
+
+// fault rolls ZeroDowntimeApp from `from` to the never-ready version, which
+// must fail `pulumi up` while `from` keeps serving.
+func (r runner) fault(ctx context.Context, name, from string, deployed bool) (scenario.Result, error) {
+	res, err := scenario.Rollout(ctx, r.env, name, r.zda, from, versionNeverReady, deployed)
+	if err == nil && res.DeployError == "" {
+		err = fmt.Errorf("pulumi up of a version that never becomes ready succeeded")
+	}
+	return res, err
+}
+
+// sustained runs five consecutive `pulumi up` rollouts under SustainedRate.
+// Each returns to a pod template whose ReplicaSet already exists (v1 and v2
+// from the scenarios before): the rollbacks of issue 15.
+func (r runner) sustained(ctx context.Context, name string) ([]scenario.Result, error) {
+	env := r.env
+	env.Rate = r.opts.SustainedRate
+	z := *r.zda
+	z.Env = env
+	// After the fault scenarios the Deployment is stuck on the broken
+	// version until the next good one is deployed: start from v1.
+	var out []scenario.Result
+	versions := []string{"v1", "v2", "v1", "v2", "v1", "v2"}
+	for i := 1; i < len(versions); i++ {
+		res, err := scenario.Rollout(ctx, env, fmt.Sprintf("%s #%d", name, i), &z, versions[i-1], versions[i], i > 1)
+		out = append(out, res)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // versionNeverReady names the image whose app never finishes booting.
@@ -254,28 +346,18 @@ func buildImages(ctx context.Context, step stepper, cl *cluster.Cluster, opts Op
 	return refs, nil
 }
 
-// LabEmulatorSettings are the emulated AWS timings every scenario shares:
-// the emulator's documented defaults, with one calibration. AWS documents no
-// bound on how long the ALB keeps sending new requests to a deregistered
-// target; the emulator's default is 10 s (one user report). The field report
-// measured zero errors on a real ALB with readiness gates and a 10 s preStop
-// (its step 4), so its propagation was below 10 s: the lab uses 8 s. At
-// exactly 10 s the lab's step 4 failed 2 requests (502) at the moments old
-// pods exited — the preStop of the field report sits on that edge, and
-// ZeroDowntimeApp's derived 15 s does not.
+// LabEmulatorSettings are the emulated AWS timings every scenario shares
+// unless it fixes one on purpose: the emulator's defaults, each taken from
+// the evidence cited on its Settings field (the deregistration propagation
+// is a triangular 5/10/25 s distribution per ALB node), never chosen so that
+// a scenario passes.
 func LabEmulatorSettings() emulator.Settings {
-	s := emulator.DefaultSettings()
-	s.DeregistrationPropagationDelay = 8 * time.Second
-	return s
+	return emulator.DefaultSettings()
 }
 
 // startEmulator runs the LBC/ALB emulator in this process and registers its
 // readiness-gate webhook with the apiserver.
-func startEmulator(ctx context.Context, step stepper, cs kubernetes.Interface, opts Options) (*emulator.Emulator, func(), error) {
-	settings := LabEmulatorSettings()
-	if opts.Emulator != nil {
-		settings = *opts.Emulator
-	}
+func startEmulator(ctx context.Context, step stepper, cs kubernetes.Interface, opts Options, settings emulator.Settings) (*emulator.Emulator, func(), error) {
 	logPath := filepath.Join(opts.WorkDir, "logs", "albemu.log")
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return nil, nil, fmt.Errorf("emulator log: %w", err)

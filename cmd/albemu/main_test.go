@@ -29,18 +29,20 @@ func TestParseFlags(t *testing.T) {
 			}
 		}},
 		{name: "overrides", args: []string{"--kubeconfig", "kc", "--listen", "127.0.0.1:28080", "--registration-delay", "1s",
-			"--deregistration-propagation-delay", "20s", "--requeue-duration", "5s", "--initial-healthy-after-one-check",
+			"--deregistration-propagation", "5s,20s,40s", "--alb-nodes", "2", "--requeue-duration", "5s", "--initial-healthy-after-one-check=false",
 			"--initial-targets-in-fail-open", "--webhook-failure-policy", "Ignore", "--idle-timeout", "2m", "--log-level", "debug"},
 			check: func(t *testing.T, o options) {
 				s := o.settings
-				if o.cfg.DataPlaneListen != "127.0.0.1:28080" || s.RegistrationDelay != time.Second || s.DeregistrationPropagationDelay != 20*time.Second ||
-					s.RequeueDuration != 5*time.Second || !s.InitialHealthyAfterOneCheck || !s.InitialTargetsInFailOpen ||
+				if o.cfg.DataPlaneListen != "127.0.0.1:28080" || s.RegistrationDelay != time.Second ||
+					s.DeregistrationPropagation != (emulator.Propagation{Min: 5 * time.Second, Mode: 20 * time.Second, Max: 40 * time.Second}) || s.ALBNodes != 2 ||
+					s.RequeueDuration != 5*time.Second || s.InitialHealthyAfterOneCheck || !s.InitialTargetsInFailOpen ||
 					s.WebhookFailurePolicy != admissionregistrationv1.Ignore || s.DefaultIdleTimeout != 2*time.Minute || o.logLevel.String() != "DEBUG" {
 					t.Errorf("options %+v", o)
 				}
 			}},
 		{name: "kubeconfig required", args: nil, wantErr: "--kubeconfig is required"},
 		{name: "bad failure policy", args: []string{"--kubeconfig", "kc", "--webhook-failure-policy", "Sometimes"}, wantErr: "WebhookFailurePolicy"},
+		{name: "bad propagation", args: []string{"--kubeconfig", "kc", "--deregistration-propagation", "20s,10s,30s"}, wantErr: "min <= mode <= max"},
 		{name: "bad status", args: []string{"--kubeconfig", "kc", "--no-usable-target-status", "200"}, wantErr: "NoUsableTargetStatus"},
 		{name: "stray argument", args: []string{"--kubeconfig", "kc", "extra"}, wantErr: "unexpected arguments"},
 		{name: "bad log level", args: []string{"--kubeconfig", "kc", "--log-level", "loud"}, wantErr: "--log-level"},

@@ -226,7 +226,7 @@ func TestPreStopExecFallback(t *testing.T) {
 	res := mustDeploy(t, "web", args)
 	dep := res.rec.MustFind(t, typeDeployment, "web")
 	cmd := dep.MustGet(t, "spec", "template", "spec", "containers", 0, "lifecycle", "preStop", "exec", "command").([]any)
-	if len(cmd) != 2 || cmd[0] != "sleep" || cmd[1] != "15" {
+	if len(cmd) != 2 || cmd[0] != "sleep" || cmd[1] != "30" {
 		t.Errorf("exec fallback command = %v", cmd)
 	}
 	if _, ok := dep.Get("spec", "template", "spec", "containers", 0, "lifecycle", "preStop", "sleep"); ok {
@@ -271,7 +271,7 @@ func TestIngressAnnotationsFollowTheTimingModel(t *testing.T) {
 		lbc.AnnotationHealthyThreshold:   "2",
 		lbc.AnnotationUnhealthyThreshold: "2",
 		lbc.AnnotationSuccessCodes:       "200",
-		lbc.AnnotationTargetGroupAttrs:   "deregistration_delay.timeout_seconds=7",
+		lbc.AnnotationTargetGroupAttrs:   "deregistration_delay.timeout_seconds=37",
 		lbc.AnnotationListenPorts:        `[{"HTTP":80}]`,
 	}
 	for k, v := range want {
@@ -284,7 +284,7 @@ func TestIngressAnnotationsFollowTheTimingModel(t *testing.T) {
 			t.Errorf("unexpected annotation %s", k)
 		}
 	}
-	if tm.DeregistrationDelaySeconds != 7 {
+	if tm.DeregistrationDelaySeconds != 37 {
 		t.Errorf("timing deregistration delay %d", tm.DeregistrationDelaySeconds)
 	}
 	if got := ing.MustGet(t, "spec", "ingressClassName"); got != "alb" {
@@ -325,7 +325,7 @@ func TestIngressTLSGroupHostAndPaths(t *testing.T) {
 		lbc.AnnotationSSLRedirect:       "443",
 		lbc.AnnotationCertificateArn:    "arn:aws:acm:eu-west-1:123456789012:certificate/a,arn:aws:acm:eu-west-1:123456789012:certificate/b",
 		lbc.AnnotationLoadBalancerAttrs: "idle_timeout.timeout_seconds=120",
-		lbc.AnnotationTargetGroupAttrs:  "deregistration_delay.timeout_seconds=7,slow_start.duration_seconds=30",
+		lbc.AnnotationTargetGroupAttrs:  "deregistration_delay.timeout_seconds=37,slow_start.duration_seconds=30",
 	}
 	for k, v := range want {
 		if ann[k] != v {

@@ -10,26 +10,22 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// pulumiTimeoutAnnotation bounds how long pulumi-kubernetes awaits the
-// Deployment's rollout (its default is 10 minutes whatever the app).
-const pulumiTimeoutAnnotation = "pulumi.com/timeoutSeconds"
-
 // deploymentArgs builds the Deployment. Its rollout never removes an old pod
 // before a new one is Ready, and Ready includes the LBC's target-health gate,
 // so the ALB always has a healthy target.
 func deploymentArgs(a Args, t Timing) *appsv1.DeploymentArgs {
 	surge, _ := resolveSurge(a.MaxSurge, a.Replicas) // validated
-	// pulumi up waits for every batch; each is bounded by the progress
-	// deadline, after which Kubernetes (and so pulumi) reports failure.
-	awaitSeconds := Batches(a.Replicas, surge) * t.ProgressDeadlineSeconds
-
 	return &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(a.AppName),
 			Namespace: a.Namespace,
 			Labels:    toStringMap(objectLabels(a)),
+			// pulumi up waits until the rollout is complete, whatever the
+			// ReplicaSet history (await.go), for at most every batch's
+			// progress deadline.
 			Annotations: pulumi.StringMap{
-				pulumiTimeoutAnnotation: pulumi.String(strconv.Itoa(awaitSeconds)),
+				pulumiTimeoutAnnotation: pulumi.String(awaitSeconds(a.Replicas, surge, t)),
+				pulumiWaitForAnnotation: pulumi.String(waitForAnnotation()),
 			},
 		},
 		Spec: &appsv1.DeploymentSpecArgs{

@@ -19,7 +19,7 @@ func ExampleValidate() {
 	fmt.Println(err)
 	// Output:
 	// ZeroDowntimeApp "orders": invalid arguments:
-	// Timing.PreStopSeconds, Timing.DeregistrationPropagationSeconds: preStop 5 s ends before routing to the pod stops (15 s: kube-proxy and the ALB still send new requests): requests hit a pod that is shutting down (502/timeouts); fix: raise Timing.PreStopSeconds to at least 15, or drop the override
+	// Timing.PreStopSeconds, Timing.DeregistrationPropagationSeconds: preStop 5 s ends before routing to the pod stops (30 s: kube-proxy and the ALB still send new requests): requests hit a pod that is shutting down (502/timeouts); fix: raise Timing.PreStopSeconds to at least 30, or drop the override
 }
 
 // The derived model for the demo app: boots in 10 s, requests up to 5 s.
@@ -30,5 +30,5 @@ func ExampleDerive() {
 	}
 	fmt.Println(t)
 	// Output:
-	// startup=15x1s readiness=2s liveness=10s preStop=15s drain=7s grace=27s albInterval=5s albTimeout=2s healthy=2 unhealthy=2 deregDelay=7s minReady=4s progressDeadline=120s
+	// startup=15x1s readiness=2s liveness=10s preStop=30s drain=7s grace=42s albInterval=5s albTimeout=2s healthy=2 unhealthy=2 deregDelay=37s minReady=4s progressDeadline=120s
 }

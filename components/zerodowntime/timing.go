@@ -19,6 +19,13 @@ const (
 	// that started just before shutdown still finishes.
 	drainMarginSeconds = 2
 
+	// endpointLagSeconds bounds how long after the kubelet starts a pod's
+	// preStop hook the EndpointSlice marks the endpoint terminating, which
+	// is what the LBC reacts to (both follow the pod's deletion; the
+	// EndpointSlice controller batches nothing by default). The ALB's
+	// propagation counts from then, so it has that much less of the preStop.
+	endpointLagSeconds = 1
+
 	// registrationAllowanceSeconds covers the LBC registering a new pod IP
 	// with the target group before the first ALB health check runs.
 	registrationAllowanceSeconds = 30
@@ -44,12 +51,21 @@ const (
 
 // Defaults for the inputs of the timing model.
 const (
-	DefaultBootSeconds                      = 30
-	DefaultMaxRequestSeconds                = 10
-	DefaultHealthCheckIntervalSeconds       = 5
-	DefaultHealthyThreshold                 = 2
-	DefaultUnhealthyThreshold               = 2
-	DefaultDeregistrationPropagationSeconds = 15
+	DefaultBootSeconds                = 30
+	DefaultMaxRequestSeconds          = 10
+	DefaultHealthCheckIntervalSeconds = 5
+	DefaultHealthyThreshold           = 2
+	DefaultUnhealthyThreshold         = 2
+	// DefaultDeregistrationPropagationSeconds is the allowance P for the
+	// LBC and the ALB to stop routing to a deregistered target. AWS
+	// documents no bound; reports in the LBC's tracker (ip mode): ~10 s of
+	// ELB API propagation (#1719, #2106), a 5 s preStop failing where 25 s
+	// worked (#1064). 30 s covers that 25 s with one kube-proxy sync to
+	// spare. Longer tails are reported (#2106, instance mode: 40 s rare
+	// 502s; alphagov/govuk-helm-charts #2202 moved to 60 s): raise P where
+	// your own measurements say so. SafePropagationSeconds says what a
+	// given setting survives; the lab (make lab-sweep) measures it.
+	DefaultDeregistrationPropagationSeconds = 30
 )
 
 // TimingArgs are the inputs of the timing model, in terms a team knows about
@@ -209,10 +225,11 @@ func Derive(in TimingArgs) (Timing, error) {
 		t.TerminationGracePeriodSeconds = in.TerminationGracePeriodSeconds
 	}
 
-	// Deregistration delay: requests in flight on a deregistered target may
-	// run for the longest request time; the AWS default of 300 s only slows
-	// every rollout down.
-	t.DeregistrationDelaySeconds = in.MaxRequestSeconds + drainMarginSeconds
+	// Deregistration delay: it runs from the deregister call, and the ALB
+	// may route a new request to the target until the preStop ends; that
+	// request may run for the longest request time. A shorter delay cuts it
+	// (502); the AWS default of 300 s only slows every rollout down.
+	t.DeregistrationDelaySeconds = t.PreStopSeconds + in.MaxRequestSeconds + drainMarginSeconds
 	if in.DeregistrationDelaySeconds > 0 {
 		t.DeregistrationDelaySeconds = in.DeregistrationDelaySeconds
 	}
@@ -270,6 +287,32 @@ func startupPeriod(bootSeconds int) int {
 		return 5
 	}
 }
+
+// SafePropagationSeconds is the failure boundary the model predicts: the
+// largest time the ALB may keep routing NEW requests to a deregistered target
+// (counted from the LBC's deregister call) for which no request fails, when
+// in-flight requests last up to requestSeconds. Past it, requests fail on the
+// external path:
+//   - routing must stop before the preStop ends, or requests reach a pod that
+//     stopped accepting (502) or is gone (timeouts): P <= preStop - the
+//     EndpointSlice lag (endpointLagSeconds);
+//   - a request routed at P must finish before the deregistration delay
+//     (counted from the same call) ends, or the ALB cuts it (502):
+//     P <= deregistration delay - requestSeconds.
+//
+// In-cluster propagation (kube-proxy) is bounded separately by
+// inClusterPropagationSeconds, which every valid preStop covers.
+func (t Timing) SafePropagationSeconds(requestSeconds int) int {
+	return min(t.PreStopSeconds-endpointLagSeconds, t.DeregistrationDelaySeconds-requestSeconds)
+}
+
+// BoundaryFailureClasses are the failures past SafePropagationSeconds, on
+// the external path, as the rollout verifier names them: 502 (the stopping
+// pod refuses or closes connections, or the ALB cuts a request when the
+// deregistration delay ends), and 504 or a client timeout once the pod is
+// gone (the ALB's connection attempt hangs). The in-cluster path is not
+// affected by the ALB's propagation.
+var BoundaryFailureClasses = []string{"502", "504", "timeout"}
 
 // Batches is the number of rollout batches for the given replica count and
 // resolved maxSurge.

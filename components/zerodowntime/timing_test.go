@@ -15,12 +15,12 @@ func TestDeriveTable(t *testing.T) {
 			name: "defaults",
 			in:   TimingArgs{},
 			want: Timing{
-				BootSeconds: 30, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 15,
+				BootSeconds: 30, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 30,
 				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 45, SuccessThreshold: 1},
 				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
-				PreStopSeconds: 15, DrainSeconds: 12, TerminationGracePeriodSeconds: 32, DeregistrationDelaySeconds: 12,
+				PreStopSeconds: 30, DrainSeconds: 12, TerminationGracePeriodSeconds: 47, DeregistrationDelaySeconds: 42,
 				MinReadySeconds: 4, ProgressDeadlineSeconds: 178, TargetHealthySeconds: 10,
 			},
 		},
@@ -28,12 +28,12 @@ func TestDeriveTable(t *testing.T) {
 			name: "field report app: boots 10 s",
 			in:   TimingArgs{BootSeconds: 10, MaxRequestSeconds: 5},
 			want: Timing{
-				BootSeconds: 10, MaxRequestSeconds: 5, DeregistrationPropagationSeconds: 15,
+				BootSeconds: 10, MaxRequestSeconds: 5, DeregistrationPropagationSeconds: 30,
 				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 15, SuccessThreshold: 1},
 				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
-				PreStopSeconds: 15, DrainSeconds: 7, TerminationGracePeriodSeconds: 27, DeregistrationDelaySeconds: 7,
+				PreStopSeconds: 30, DrainSeconds: 7, TerminationGracePeriodSeconds: 42, DeregistrationDelaySeconds: 37,
 				MinReadySeconds: 4, ProgressDeadlineSeconds: 120, TargetHealthySeconds: 10,
 			},
 		},
@@ -46,7 +46,7 @@ func TestDeriveTable(t *testing.T) {
 				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 15, HealthCheckTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 2,
-				PreStopSeconds: 40, DrainSeconds: 52, TerminationGracePeriodSeconds: 97, DeregistrationDelaySeconds: 52,
+				PreStopSeconds: 40, DrainSeconds: 52, TerminationGracePeriodSeconds: 97, DeregistrationDelaySeconds: 92,
 				MinReadySeconds: 4, ProgressDeadlineSeconds: 2 * (150 + 30 + 45 + 4), TargetHealthySeconds: 45,
 			},
 		},
@@ -60,21 +60,21 @@ func TestDeriveTable(t *testing.T) {
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
 				// preStop never goes below in-cluster propagation.
-				PreStopSeconds: 5, DrainSeconds: 12, TerminationGracePeriodSeconds: 22, DeregistrationDelaySeconds: 12,
+				PreStopSeconds: 5, DrainSeconds: 12, TerminationGracePeriodSeconds: 22, DeregistrationDelaySeconds: 17,
 				MinReadySeconds: 4, ProgressDeadlineSeconds: 2 * (450 + 30 + 10 + 4), TargetHealthySeconds: 10,
 			},
 		},
 		{
 			name: "valid overrides are kept",
-			in: TimingArgs{BootSeconds: 10, PreStopSeconds: 30, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 20,
+			in: TimingArgs{BootSeconds: 10, PreStopSeconds: 35, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 45,
 				HealthCheckTimeoutSeconds: 4, StartupFailureThreshold: 20, ProgressDeadlineSeconds: 600, MinReadySeconds: -1, SlowStartSeconds: 60},
 			want: Timing{
-				BootSeconds: 10, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 15,
+				BootSeconds: 10, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 30,
 				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 20, SuccessThreshold: 1},
 				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThreshold: 2, UnhealthyThreshold: 2,
-				PreStopSeconds: 30, DrainSeconds: 12, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 20, SlowStartSeconds: 60,
+				PreStopSeconds: 35, DrainSeconds: 12, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 45, SlowStartSeconds: 60,
 				MinReadySeconds: 0, ProgressDeadlineSeconds: 600, TargetHealthySeconds: 10,
 			},
 		},
@@ -113,6 +113,10 @@ func TestDerivedInvariants(t *testing.T) {
 						t.Errorf("%+v: grace %d < preStop+drain", in, tm.TerminationGracePeriodSeconds)
 					case tm.DrainSeconds < req || tm.DeregistrationDelaySeconds < req:
 						t.Errorf("%+v: drain %d / deregistration %d below request %d", in, tm.DrainSeconds, tm.DeregistrationDelaySeconds, req)
+					case tm.DeregistrationDelaySeconds < tm.PreStopSeconds+req:
+						t.Errorf("%+v: deregistration delay %d cuts a request routed at the end of preStop %d", in, tm.DeregistrationDelaySeconds, tm.PreStopSeconds)
+					case tm.SafePropagationSeconds(req) < prop-endpointLagSeconds:
+						t.Errorf("%+v: survives only %d s of propagation, below the allowance %d s", in, tm.SafePropagationSeconds(req), prop)
 					case tm.HealthCheckTimeoutSeconds >= tm.HealthCheckIntervalSeconds:
 						t.Errorf("%+v: ALB timeout %d >= interval %d", in, tm.HealthCheckTimeoutSeconds, tm.HealthCheckIntervalSeconds)
 					case tm.ProgressDeadlineSeconds <= tm.BatchSeconds():
@@ -170,5 +174,40 @@ func TestBatches(t *testing.T) {
 		if got := Batches(tc.replicas, tc.surge); got != tc.want {
 			t.Errorf("Batches(%d,%d) = %d, want %d", tc.replicas, tc.surge, got, tc.want)
 		}
+	}
+}
+
+// TestSafePropagationSeconds pins the predicted failure boundary: the
+// smaller of what the preStop covers and what the deregistration delay lets
+// a request routed late finish.
+func TestSafePropagationSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		in       TimingArgs
+		request  int
+		boundary int
+	}{
+		{"defaults, short requests: the preStop bounds it", TimingArgs{}, 0, 29},
+		{"defaults, longest requests: still the preStop", TimingArgs{}, 10, 29},
+		{"field report step 4: preStop 10, AWS's 300 s delay", TimingArgs{BootSeconds: 10, PreStopSeconds: 10, DeregistrationPropagationSeconds: 5, DeregistrationDelaySeconds: 300}, 0, 9},
+		{"a short deregistration delay bounds it for long requests",
+			TimingArgs{PreStopSeconds: 40, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 50}, 10, 39},
+		{"allowance 60 s", TimingArgs{DeregistrationPropagationSeconds: 60}, 10, 59},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tm, err := Derive(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tm.SafePropagationSeconds(tc.request); got != tc.boundary {
+				t.Errorf("SafePropagationSeconds(%d) = %d, want %d (%s)", tc.request, got, tc.boundary, tm)
+			}
+		})
+	}
+	// Past the deregistration delay's side: a delay override shorter than
+	// preStop + request is refused by validation, so build the case by hand.
+	tm := Timing{PreStopSeconds: 30, DeregistrationDelaySeconds: 20}
+	if got := tm.SafePropagationSeconds(10); got != 10 {
+		t.Errorf("preStop 30, delay 20, requests 10 s: boundary %d, want 10", got)
 	}
 }

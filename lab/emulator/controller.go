@@ -402,3 +402,14 @@ func (c *Controller) HasSynced() bool {
 	}
 	return true
 }
+
+// setPropagation changes the propagation distribution for every target group,
+// and for the groups created later (applyModel reads c.settings under c.mu).
+func (c *Controller) setPropagation(p Propagation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settings.DeregistrationPropagation = p
+	for _, g := range c.groups {
+		g.tg.SetPropagation(p)
+	}
+}

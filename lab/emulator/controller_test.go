@@ -326,6 +326,30 @@ func TestControllerPatchesTheGateTrueWhenHealthy(t *testing.T) {
 	if c == nil || c.Status != corev1.ConditionTrue || c.Reason != "" || c.Message != "" || !c.LastTransitionTime.Time.Equal(t0.Add(17*time.Second)) {
 		t.Fatalf("gate when healthy: %+v, want True at +17s", c)
 	}
+
+	// The target turns unhealthy: the gate stays True (the LBC caches
+	// healthy targets), unless GateFollowsHealth.
+	eventually(t, "the True gate in the cache", func() bool {
+		pod, err := cf.ctrl.pods.Pods("app").Get("web-1")
+		return err == nil && gateTrue(pod, gate)
+	})
+	cf.check.fail("10.244.1.7:8080", CheckResult{Reason: ReasonTimeout, Description: "timed out"})
+	for range 2 {
+		cf.clock.Step(15 * time.Second)
+		tg.Sync(cf.ctx, cf.check.check)
+	}
+	if st, _ := tg.Target("10.244.1.7:8080"); st.State != StateUnhealthy {
+		t.Fatalf("target %+v, want unhealthy", st)
+	}
+	cf.reconcileGroup(t, tg)
+	if c := podGate(t, cf, "web-1", gate); c == nil || c.Status != corev1.ConditionTrue {
+		t.Fatalf("gate after the target turned unhealthy: %+v, want it latched True", c)
+	}
+	cf.ctrl.settings.GateFollowsHealth = true
+	cf.reconcileGroup(t, tg)
+	if c := podGate(t, cf, "web-1", gate); c == nil || c.Status != corev1.ConditionFalse || c.Reason != ReasonTimeout {
+		t.Fatalf("gate with GateFollowsHealth: %+v, want False %s", c, ReasonTimeout)
+	}
 }
 
 func TestControllerRequeuesPendingGates(t *testing.T) {

@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -51,6 +53,7 @@ const (
 	reasonConnectTimeout     = "connect-timeout"
 	reasonConnectFailed      = "connect-failed"
 	reasonTargetError        = "target-error"
+	reasonTargetClosed       = "target-closed-connection"
 
 	// HeaderReason names the header carrying one of the reasons above.
 	HeaderReason = "X-Albemu-Reason"
@@ -229,8 +232,8 @@ func (d *DataPlane) forward(w http.ResponseWriter, r *http.Request, route Route,
 	defer stopCut()
 	idle := time.AfterFunc(route.IdleTimeout, func() { cancel(errIdleTimeout) })
 	defer idle.Stop()
-
-	resp, err := d.transport.RoundTrip(outboundRequest(ctx, r, lease.Target))
+	traced := noSilentRetry(ctx, cancel)
+	resp, err := d.transport.RoundTrip(outboundRequest(traced, r, lease.Target))
 	if err != nil {
 		status, reason := classifyError(err, context.Cause(ctx), r.Context())
 		if status == 0 {
@@ -252,12 +255,37 @@ func (d *DataPlane) forward(w http.ResponseWriter, r *http.Request, route Route,
 	}
 }
 
+// errTargetClosed is the cause when a target closed a reused connection
+// before answering: Go's transport would silently retry an idempotent request
+// on another connection; an ALB answers 502 instead.
+var errTargetClosed = errors.New("target closed the connection before responding")
+
+// noSilentRetry stops the transport's automatic retry: net/http retries a
+// replayable request (every GET) once when a reused connection dies before
+// the first response byte, and offers no option to turn that off, so the
+// second connection attempt is detected through httptrace and the request
+// cancelled, to be answered 502 like the ALB does (alb-behaviour.md, second
+// review; ALB user guide, "HTTP 502: Bad gateway": the target closed the
+// connection while the load balancer had an outstanding request).
+func noSilentRetry(ctx context.Context, cancel context.CancelCauseFunc) context.Context {
+	var attempts atomic.Int32
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) {
+			if attempts.Add(1) > 1 {
+				cancel(errTargetClosed)
+			}
+		},
+	})
+}
+
 func classifyError(err, cause error, clientCtx context.Context) (int, string) {
 	var op *net.OpError
 	isDial := errors.As(err, &op) && op.Op == "dial"
 	switch {
 	case errors.Is(cause, ErrTargetDeregistered):
 		return http.StatusBadGateway, reasonTargetDeregistered
+	case errors.Is(cause, errTargetClosed):
+		return http.StatusBadGateway, reasonTargetClosed
 	case errors.Is(cause, errIdleTimeout):
 		return http.StatusGatewayTimeout, reasonIdleTimeout
 	case isDial && isTimeout(err):

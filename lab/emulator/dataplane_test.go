@@ -1,12 +1,14 @@
 package emulator
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -328,7 +330,7 @@ func TestDataPlaneInFlightRequestToADrainingTargetCompletes(t *testing.T) {
 	<-started
 	f.tg.Deregister(sp.ID())
 	f.step(10 * time.Second)
-	f.step(29 * time.Second) // deregistration delay 30 s not over
+	f.step(19 * time.Second) // the deregistration delay (30 s from the call) is not over
 	if st := f.state(t, sp.ID()); st.State != StateDraining || st.InFlight != 1 {
 		t.Fatalf("target %+v, want draining with the request in flight", st)
 	}
@@ -378,4 +380,60 @@ func TestDataPlaneCutsInFlightRequestsAtDeregistrationDelayEnd(t *testing.T) {
 			t.Fatalf("streaming response not cut, body %q", body)
 		}
 	})
+}
+
+// TestDataPlaneNoSilentRetry: a target closes a reused keep-alive connection
+// when the next request arrives, without answering. Go's transport would
+// retry that GET on a new connection and hide the failure; the ALB answers
+// 502, and so must the emulator.
+func TestDataPlaneNoSilentRetry(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			first := conns.Add(1) == 1
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for i := 0; ; i++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, req.Body)
+					if first && i == 1 {
+						return // close the reused connection without answering
+					}
+					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			}(c)
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	f := newPlaneFixture(t, testSettings())
+	sp := TargetSpec{IP: "127.0.0.1", Port: int32(port)}
+	f.healthyTarget(t, sp)
+	get := func() (int, string) {
+		resp, err := f.front.Client().Get(f.front.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, resp.Header.Get(HeaderReason)
+	}
+	if status, _ := get(); status != http.StatusOK {
+		t.Fatalf("first request: %d", status)
+	}
+	if status, reason := get(); status != http.StatusBadGateway || reason != reasonTargetClosed {
+		t.Fatalf("request on the closed connection: %d %q, want 502 %s (a silent retry hid it)", status, reason, reasonTargetClosed)
+	}
 }

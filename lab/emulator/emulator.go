@@ -180,6 +180,28 @@ func (e *Emulator) Ready() <-chan struct{} { return e.ready }
 // Snapshot returns load balancers, routes, target groups and targets.
 func (e *Emulator) Snapshot() Snapshot { return e.controller.Snapshot() }
 
+// SetPropagation changes the deregistration propagation distribution of
+// every target group, existing and future, from their next deregistration on.
+func (e *Emulator) SetPropagation(p Propagation) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	e.controller.setPropagation(p)
+	return nil
+}
+
+// Settled tells whether every target group's deregistrations are over as
+// far as clients can tell (TargetGroup.Settled); otherwise it names the first
+// target that is not done.
+func (e *Emulator) Settled() (bool, string) {
+	for _, tg := range e.controller.targetGroups() {
+		if ok, why := tg.Settled(); !ok {
+			return false, why
+		}
+	}
+	return true, ""
+}
+
 // Controller returns the emulated LBC (target groups, gate source).
 func (e *Emulator) Controller() *Controller { return e.controller }
 

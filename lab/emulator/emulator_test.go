@@ -37,7 +37,7 @@ func TestEmulatorEndToEnd(t *testing.T) {
 
 	s := DefaultSettings()
 	s.RegistrationDelay = 0
-	s.InitialHealthyAfterOneCheck = true
+	s.CheckPhaseJitter = false // the first check right away: the test waits 5 s, the interval is 15 s
 	s.TickInterval = 20 * time.Millisecond
 	emu, err := New(Config{
 		Client: fake.NewClientset(objects...), Recorder: record.NewFakeRecorder(100),

@@ -21,12 +21,33 @@ type Settings struct {
 	// reports of tens of seconds are not ALB numbers.
 	RegistrationDelay time.Duration
 
-	// DeregistrationPropagationDelay is the time from an endpoint leaving the
-	// EndpointSlice (or turning terminating) to the ALB no longer sending it
-	// NEW requests: LBC reaction plus ELB API propagation. Default 10 s:
-	// alb-behaviour.md "Timings with no SLA": "one user comment says ~10 s ELB
-	// API propagation" (preStop sleeps of 25-70 s are reported as needed).
-	DeregistrationPropagationDelay time.Duration
+	// DeregistrationPropagation is the distribution of the time from the
+	// emulated LBC's deregister call to an ALB node no longer sending the
+	// target NEW requests; each of the ALBNodes draws its own delay for each
+	// deregistration, so routing stops gradually (alb-behaviour.md, second
+	// review: "each ALB node learns of changes on its own"). AWS documents no
+	// bound. Default triangular 5 s / 10 s / 25 s: typical ~10 s of "ELB API
+	// propagation" (quoted in LBC #1719 and #2106); the tail from LBC #1064
+	// (ip mode: a 5 s preStop failed, 25 s worked). Heavier tails are
+	// reported (#2106 instance mode 40 s rare 502s; #3270 ~2 min): the sweep
+	// (zdt-lab sweep) covers them as an axis, not the default.
+	DeregistrationPropagation Propagation
+
+	// ALBNodes is the number of load balancer nodes; each request goes to a
+	// random one (DNS round robin over the nodes' addresses). Default 3: an
+	// ALB has at least one node per enabled Availability Zone (ALB user
+	// guide, "Availability Zones and load balancer nodes"), and the stacks
+	// here span 3 AZs in prod.
+	ALBNodes int
+
+	// CheckPhaseJitter starts a new target's first health check at a random
+	// point within one interval after RegistrationDelay: the ALB's checks run
+	// on their own schedule, not when the target registers. Default true.
+	CheckPhaseJitter bool
+
+	// Seed seeds the emulator's random draws (propagation, node choice,
+	// check phase); 0 seeds from the clock.
+	Seed uint64
 
 	// DefaultDeregistrationDelay is the target group's
 	// deregistration_delay.timeout_seconds when the Ingress does not set it.
@@ -47,11 +68,19 @@ type Settings struct {
 	GateRecheckOnTargetChange bool
 
 	// InitialHealthyAfterOneCheck makes a target in state initial healthy after
-	// ONE passed check instead of HealthyThreshold passes. UNCONFIRMED
-	// (alb-behaviour.md "Target states": the docs say "must pass one health
-	// check", the healthy threshold is worded for unhealthy targets). Default
-	// false: the healthy threshold applies, the slower, conservative reading.
+	// ONE passed check instead of HealthyThreshold passes. Default true: ALB
+	// user guide, "Health checks for Application Load Balancer target
+	// groups" ("a registered target must pass one health check to be
+	// considered healthy") and its troubleshooting guide ("not in service
+	// until it passes one health check"); the healthy threshold counts from
+	// unhealthy to healthy. False keeps the slower reading as a setting.
 	InitialHealthyAfterOneCheck bool
+
+	// GateFollowsHealth lets a readiness gate that went True flip back to
+	// False when its target turns unhealthy. Default false: the LBC v3.5.0
+	// caches healthy targets and skips reconciles while every gate is True,
+	// so in practice a True gate stays True (alb-behaviour.md, second review).
+	GateFollowsHealth bool
 
 	// InitialTargetsInFailOpen makes targets in state initial receive requests
 	// together with unhealthy ones when no target is healthy and at least one
@@ -108,16 +137,19 @@ type Settings struct {
 // DefaultSettings returns the defaults documented on each Settings field.
 func DefaultSettings() Settings {
 	return Settings{
-		RegistrationDelay:              3 * time.Second,
-		DeregistrationPropagationDelay: 10 * time.Second,
-		DefaultDeregistrationDelay:     300 * time.Second,
-		RequeueDuration:                15 * time.Second,
-		NoUsableTargetStatus:           http.StatusBadGateway,
-		ConnectTimeout:                 10 * time.Second,
-		DefaultIdleTimeout:             60 * time.Second,
-		WebhookFailurePolicy:           admissionregistrationv1.Fail,
-		HostnameDomain:                 "lab.local",
-		TickInterval:                   100 * time.Millisecond,
+		RegistrationDelay:           3 * time.Second,
+		DeregistrationPropagation:   Propagation{Min: 5 * time.Second, Mode: 10 * time.Second, Max: 25 * time.Second},
+		ALBNodes:                    3,
+		CheckPhaseJitter:            true,
+		InitialHealthyAfterOneCheck: true,
+		DefaultDeregistrationDelay:  300 * time.Second,
+		RequeueDuration:             15 * time.Second,
+		NoUsableTargetStatus:        http.StatusBadGateway,
+		ConnectTimeout:              10 * time.Second,
+		DefaultIdleTimeout:          60 * time.Second,
+		WebhookFailurePolicy:        admissionregistrationv1.Fail,
+		HostnameDomain:              "lab.local",
+		TickInterval:                100 * time.Millisecond,
 	}
 }
 
@@ -130,7 +162,6 @@ func (s Settings) Validate() error {
 	}
 	for _, n := range []named{
 		{"RegistrationDelay", s.RegistrationDelay},
-		{"DeregistrationPropagationDelay", s.DeregistrationPropagationDelay},
 		{"DefaultDeregistrationDelay", s.DefaultDeregistrationDelay},
 	} {
 		if n.d < 0 {
@@ -146,6 +177,12 @@ func (s Settings) Validate() error {
 		if n.d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", n.name, n.d))
 		}
+	}
+	if err := s.DeregistrationPropagation.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("DeregistrationPropagation: %w", err))
+	}
+	if s.ALBNodes < 1 {
+		errs = append(errs, fmt.Errorf("ALBNodes must be at least 1, got %d", s.ALBNodes))
 	}
 	if s.NoUsableTargetStatus < 500 || s.NoUsableTargetStatus > 599 {
 		errs = append(errs, fmt.Errorf("NoUsableTargetStatus must be a 5xx status, got %d", s.NoUsableTargetStatus))

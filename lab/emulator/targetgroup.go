@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sort"
@@ -91,10 +92,12 @@ type TargetStatus struct {
 	Description string     `json:"description,omitempty"`
 	Since       time.Time  `json:"since"`
 	// Deregistering is true from the deregistration request on, including the
-	// propagation window during which the target still gets new requests.
+	// propagation window during which ALB nodes still send it new requests.
 	Deregistering bool `json:"deregistering"`
-	// ReceivesNewRequests tells whether the data plane would pick this target.
+	// ReceivesNewRequests tells whether the data plane would pick this target
+	// on at least one ALB node; RoutingNodes counts those nodes.
 	ReceivesNewRequests bool `json:"receivesNewRequests"`
+	RoutingNodes        int  `json:"routingNodes"`
 	InFlight            int  `json:"inFlight"`
 }
 
@@ -112,7 +115,8 @@ type TargetGroup struct {
 	config  TargetGroupConfig
 	targets map[string]*target
 	seq     uint64
-	rr      uint64
+	rr      []uint64 // round robin position per ALB node
+	rng     *rand.Rand
 }
 
 type target struct {
@@ -130,8 +134,13 @@ type target struct {
 	failures      int
 
 	deregistering bool
-	stopRoutingAt time.Time // deregistration has propagated
-	removeAt      time.Time // deregistration delay ends
+	// routeState is the health state ALB nodes that have not yet learned of
+	// the deregistration route by (state shows draining at once, as the ELB
+	// API does).
+	routeState    State
+	stopRoutingAt []time.Time // per ALB node: the deregistration has propagated
+	removeAt      time.Time   // deregistration delay ends (from the deregister call)
+	cut           bool        // in-flight requests were cut at removeAt
 
 	inFlight int
 	ctx      context.Context
@@ -148,8 +157,18 @@ func NewTargetGroup(name string, cfg TargetGroupConfig, s Settings, clk clock.Pa
 	if onChange == nil {
 		onChange = func(TargetEvent) {}
 	}
-	return &TargetGroup{name: name, clock: clk, settings: s, onChange: onChange, config: cfg, targets: map[string]*target{}}
+	seed := s.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	return &TargetGroup{
+		name: name, clock: clk, settings: s, onChange: onChange, config: cfg, targets: map[string]*target{},
+		rr: make([]uint64, max(1, s.ALBNodes)), rng: rand.New(rand.NewPCG(seed, uint64(len(name)))),
+	}
 }
+
+// nodes is the number of emulated ALB nodes.
+func (g *TargetGroup) nodes() int { return len(g.rr) }
 
 // Name is the target group's name.
 func (g *TargetGroup) Name() string { return g.name }
@@ -159,6 +178,15 @@ func (g *TargetGroup) Config() TargetGroupConfig {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.config
+}
+
+// SetPropagation changes the distribution of the deregistration
+// propagation delay from the next deregistration on (the lab varies it
+// between scenarios on one cluster).
+func (g *TargetGroup) SetPropagation(p Propagation) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.settings.DeregistrationPropagation = p
 }
 
 // SetConfig changes health check and attributes; they apply from the next
@@ -245,29 +273,52 @@ func (g *TargetGroup) registerLocked(ev *eventBuffer, id string, spec TargetSpec
 	// A new registration, or a re-registration of a deregistering target:
 	// in-flight requests keep their context, everything else starts over.
 	t.spec = spec
-	t.deregistering = false
-	t.stopRoutingAt, t.removeAt = time.Time{}, time.Time{}
+	t.deregistering, t.cut = false, false
+	t.stopRoutingAt, t.removeAt = nil, time.Time{}
 	t.passes, t.failures, t.checking = 0, 0, false
 	t.checksStartAt = now.Add(g.settings.RegistrationDelay)
+	if g.settings.CheckPhaseJitter && g.config.HealthCheck.Interval > 0 {
+		t.checksStartAt = t.checksStartAt.Add(time.Duration(g.rng.Int64N(int64(g.config.HealthCheck.Interval))))
+	}
 	t.nextCheck = t.checksStartAt
 	g.transition(ev, t, StateInitial, ReasonRegistrationInProgress, DescRegistrationInProgress, now)
 }
 
+// deregisterLocked starts a deregistration: the ELB API shows the target
+// draining at once and health checks stop; each ALB node keeps sending it new
+// requests until its own propagation delay has passed; the deregistration
+// delay runs from now (ALB user guide, "Deregistration delay"), and requests
+// still in flight when it ends are cut (Advance).
 func (g *TargetGroup) deregisterLocked(ev *eventBuffer, t *target, now time.Time) {
-	t.deregistering = true
-	t.stopRoutingAt = now.Add(g.settings.DeregistrationPropagationDelay)
-	// The ELB API shows draining at once; the data plane keeps routing to the
-	// target until stopRoutingAt. The emulator shows the state the data plane
-	// acts on, so the state changes at stopRoutingAt (Advance).
-	if !now.Before(t.stopRoutingAt) {
-		g.startDrainingLocked(ev, t, now)
+	t.deregistering, t.cut = true, false
+	t.routeState = t.state
+	if t.routeState == StateDraining || t.routeState == StateRemoved {
+		t.routeState = StateUnhealthy
 	}
-}
-
-func (g *TargetGroup) startDrainingLocked(ev *eventBuffer, t *target, now time.Time) {
-	t.removeAt = t.stopRoutingAt.Add(g.config.DeregistrationDelay)
+	t.stopRoutingAt = make([]time.Time, g.nodes())
+	for n := range t.stopRoutingAt {
+		t.stopRoutingAt[n] = now.Add(g.settings.DeregistrationPropagation.Draw(g.rng))
+	}
+	t.removeAt = now.Add(g.config.DeregistrationDelay)
 	t.checking = false
 	g.transition(ev, t, StateDraining, ReasonDeregistrationInProgress, DescDeregistrationInProgress, now)
+}
+
+// routesOn tells whether ALB node n still sends new requests to a
+// deregistering target.
+func (t *target) routesOn(n int, now time.Time) bool {
+	return t.deregistering && n < len(t.stopRoutingAt) && now.Before(t.stopRoutingAt[n])
+}
+
+// lastRoutingStop is when the last ALB node stops routing to the target.
+func (t *target) lastRoutingStop() time.Time {
+	var last time.Time
+	for _, at := range t.stopRoutingAt {
+		if at.After(last) {
+			last = at
+		}
+	}
+	return last
 }
 
 // Advance applies every timer due at the clock's current time (registration
@@ -290,13 +341,8 @@ func (g *TargetGroup) Advance() []Probe {
 }
 
 func (g *TargetGroup) advanceTargetLocked(ev *eventBuffer, t *target, now time.Time) (Probe, bool) {
-	if t.deregistering && t.state != StateDraining && !now.Before(t.stopRoutingAt) {
-		g.startDrainingLocked(ev, t, now)
-	}
-	if t.state == StateDraining {
-		if !now.Before(t.removeAt) {
-			g.removeLocked(ev, t, now)
-		}
+	if t.deregistering {
+		g.advanceDeregistrationLocked(ev, t, now)
 		return Probe{}, false
 	}
 	if now.Before(t.checksStartAt) {
@@ -319,6 +365,26 @@ func (g *TargetGroup) advanceTargetLocked(ev *eventBuffer, t *target, now time.T
 	return Probe{Target: t.spec, HealthCheck: g.config.HealthCheck, seq: g.seq}, true
 }
 
+// advanceDeregistrationLocked ends the deregistration delay (cutting the
+// requests in flight: the ALB answers them 502) and forgets the target once
+// no ALB node routes to it any more. A node that has not learned of the
+// deregistration by then still sends new requests to the target's address
+// (LBC #3270: traffic long after the deregistration delay); those are not cut.
+func (g *TargetGroup) advanceDeregistrationLocked(ev *eventBuffer, t *target, now time.Time) {
+	if now.Before(t.removeAt) {
+		return
+	}
+	if !t.cut {
+		t.cut = true
+		t.cancel(ErrTargetDeregistered)
+		t.ctx, t.cancel = context.WithCancelCause(context.Background())
+		g.transition(ev, t, StateRemoved, "", "", now)
+	}
+	if !now.Before(t.lastRoutingStop()) {
+		delete(g.targets, t.spec.ID())
+	}
+}
+
 func (g *TargetGroup) removeLocked(ev *eventBuffer, t *target, now time.Time) {
 	t.cancel(ErrTargetDeregistered)
 	delete(g.targets, t.spec.ID())
@@ -330,7 +396,7 @@ func (g *TargetGroup) removeLocked(ev *eventBuffer, t *target, now time.Time) {
 func (g *TargetGroup) RecordResult(p Probe, r CheckResult) {
 	g.mu.Lock()
 	var ev eventBuffer
-	if t, ok := g.targets[p.Target.ID()]; ok && t.checking && t.probeSeq == p.seq && t.state != StateDraining {
+	if t, ok := g.targets[p.Target.ID()]; ok && t.checking && t.probeSeq == p.seq && !t.deregistering {
 		t.checking = false
 		g.applyResultLocked(&ev, t, r, g.clock.Now())
 	}
@@ -392,20 +458,28 @@ func (g *TargetGroup) sortedIDsLocked() []string {
 	return ids
 }
 
-// routableLocked returns the targets that get new requests, or the status the
-// ALB answers with when there is none:
+// routableLocked returns the targets ALB node n sends new requests to, or
+// the status the ALB answers with when there is none:
 //   - healthy targets, when there are any;
 //   - else fail-open: every unhealthy target (and, with
 //     Settings.InitialTargetsInFailOpen, the initial ones too);
-//   - else 503 when nothing is registered (draining targets are deregistered),
-//     Settings.NoUsableTargetStatus when only initial targets are.
+//   - else 503 when nothing is registered, Settings.NoUsableTargetStatus
+//     when only initial targets are.
 //
-// Targets whose deregistration has not propagated yet still count.
-func (g *TargetGroup) routableLocked() ([]*target, int) {
+// A deregistering target counts, with the state it had, on the nodes that
+// have not learned of its deregistration yet.
+func (g *TargetGroup) routableLocked(n int, now time.Time) ([]*target, int) {
 	var healthy, unhealthy, initial []*target
 	for _, id := range g.sortedIDsLocked() {
 		t := g.targets[id]
-		switch t.state {
+		state := t.state
+		if t.deregistering {
+			if !t.routesOn(n, now) {
+				continue
+			}
+			state = t.routeState
+		}
+		switch state {
 		case StateHealthy:
 			healthy = append(healthy, t)
 		case StateUnhealthy:
@@ -441,17 +515,22 @@ type Lease struct {
 // Done releases the lease; it is safe to call more than once.
 func (l *Lease) Done() { l.done() }
 
-// Pick chooses the target for a new request, round robin over the routable
-// targets. When there is none it returns the status the ALB answers with.
+// Pick chooses the target for a new request: the request reaches a random
+// ALB node, which picks round robin over the targets it routes to. When there
+// is none it returns the status the ALB answers with.
 func (g *TargetGroup) Pick() (*Lease, int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	pool, status := g.routableLocked()
+	n := 0
+	if g.nodes() > 1 {
+		n = g.rng.IntN(g.nodes())
+	}
+	pool, status := g.routableLocked(n, g.clock.Now())
 	if len(pool) == 0 {
 		return nil, status
 	}
-	t := pool[g.rr%uint64(len(pool))]
-	g.rr++
+	t := pool[g.rr[n]%uint64(len(pool))]
+	g.rr[n]++
 	t.inFlight++
 	var once sync.Once
 	return &Lease{Target: t.spec, Context: t.ctx, done: func() {
@@ -467,17 +546,21 @@ func (g *TargetGroup) Pick() (*Lease, int) {
 func (g *TargetGroup) Targets() []TargetStatus {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	pool, _ := g.routableLocked()
-	routable := map[*target]bool{}
-	for _, t := range pool {
-		routable[t] = true
+	now := g.clock.Now()
+	routing := map[*target]int{}
+	for n := range g.nodes() {
+		pool, _ := g.routableLocked(n, now)
+		for _, t := range pool {
+			routing[t]++
+		}
 	}
 	out := make([]TargetStatus, 0, len(g.targets))
 	for _, id := range g.sortedIDsLocked() {
 		t := g.targets[id]
 		out = append(out, TargetStatus{
 			Target: t.spec, ID: id, State: t.state, Reason: t.reason, Description: t.description,
-			Since: t.since, Deregistering: t.deregistering, ReceivesNewRequests: routable[t], InFlight: t.inFlight,
+			Since: t.since, Deregistering: t.deregistering, ReceivesNewRequests: routing[t] > 0,
+			RoutingNodes: routing[t], InFlight: t.inFlight,
 		})
 	}
 	return out
@@ -491,4 +574,20 @@ func (g *TargetGroup) Target(id string) (TargetStatus, bool) {
 		}
 	}
 	return TargetStatus{}, false
+}
+
+// Settled tells whether the group's deregistrations are over as far as
+// clients can tell: no deregistering target still gets new requests on any
+// ALB node, and none still has requests in flight before its deregistration
+// delay ends. Otherwise it says which target is not done.
+func (g *TargetGroup) Settled() (bool, string) {
+	for _, t := range g.Targets() {
+		switch {
+		case t.Deregistering && t.ReceivesNewRequests:
+			return false, g.name + " " + t.ID + ": deregistered, still routed by " + strconv.Itoa(t.RoutingNodes) + " ALB node(s)"
+		case t.Deregistering && t.State == StateDraining && t.InFlight > 0:
+			return false, g.name + " " + t.ID + ": draining with " + strconv.Itoa(t.InFlight) + " request(s) in flight"
+		}
+	}
+	return true, ""
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,10 +82,17 @@ func testConfig() TargetGroupConfig {
 	}
 }
 
+// testSettings are deterministic: one ALB node, a fixed 10 s propagation,
+// checks starting right at registration, the healthy threshold applying to
+// new targets (tests of the defaults set them back).
 func testSettings() Settings {
 	s := DefaultSettings()
 	s.RegistrationDelay = 0
-	s.DeregistrationPropagationDelay = 10 * time.Second
+	s.DeregistrationPropagation = FixedPropagation(10 * time.Second)
+	s.ALBNodes = 1
+	s.CheckPhaseJitter = false
+	s.InitialHealthyAfterOneCheck = false
+	s.Seed = 1
 	return s
 }
 
@@ -302,7 +310,6 @@ func pickCounts(t *testing.T, tg *TargetGroup, n int) map[string]int {
 
 func TestDeregistrationPropagationDrainingAndRemoval(t *testing.T) {
 	s := testSettings()
-	s.DeregistrationPropagationDelay = 10 * time.Second
 	cfg := testConfig()
 	cfg.DeregistrationDelay = 30 * time.Second
 	f := newGroupFixture(s, cfg)
@@ -317,47 +324,138 @@ func TestDeregistrationPropagationDrainingAndRemoval(t *testing.T) {
 	deregisteredAt := f.clock.Now()
 	f.tg.Deregister(a.ID())
 
-	// Until the propagation delay, a still gets new requests.
+	// The ELB API shows draining at once; the node keeps routing to it
+	// until the propagation delay.
+	if st := f.state(t, a.ID()); !st.Deregistering || st.State != StateDraining || !st.ReceivesNewRequests {
+		t.Fatalf("right after deregistering: %+v, want draining, still routed", st)
+	}
 	f.step(10*time.Second - time.Millisecond)
 	if got := pickCounts(t, f.tg, 4); got[a.ID()] != 2 || got[b.ID()] != 2 {
 		t.Fatalf("picks before propagation: %v, want 2 each", got)
 	}
-	if st := f.state(t, a.ID()); !st.Deregistering || st.State != StateHealthy {
-		t.Fatalf("before propagation: %+v, want healthy and deregistering", st)
-	}
-	// From the propagation delay on: draining, no new requests.
+	// From the propagation delay on: no new requests.
 	f.step(time.Millisecond)
-	st := f.state(t, a.ID())
-	if st.State != StateDraining || st.Reason != ReasonDeregistrationInProgress || st.ReceivesNewRequests {
-		t.Fatalf("at propagation: %+v, want draining without new requests", st)
+	if st := f.state(t, a.ID()); st.ReceivesNewRequests || st.RoutingNodes != 0 {
+		t.Fatalf("at propagation: %+v, want no new requests", st)
+	}
+	if ok, why := f.tg.Settled(); ok || !strings.Contains(why, "in flight") {
+		t.Fatalf("Settled with a request in flight = %v %q", ok, why)
 	}
 	if got := pickCounts(t, f.tg, 4); got[a.ID()] != 0 || got[b.ID()] != 4 {
 		t.Fatalf("picks after propagation: %v, want all on %s", got, b.ID())
 	}
-	// The request picked before keeps running through the draining window.
-	checksBefore := f.check.count(a.ID())
-	f.step(30*time.Second - time.Millisecond)
+	// The delay counts from the deregister call: the in-flight request
+	// survives until +30 s, and is cut then.
+	f.step(20*time.Second - time.Millisecond)
 	if err := inFlight.Context.Err(); err != nil {
 		t.Fatalf("in-flight request cancelled while draining: %v", err)
 	}
-	if st := f.state(t, a.ID()); st.State != StateDraining || st.InFlight != 1 {
-		t.Fatalf("end of draining window: %+v, want draining with 1 in flight", st)
-	}
-	if n := f.check.count(a.ID()); n != checksBefore {
-		t.Fatalf("health checks while draining: %d, want none", n-checksBefore)
-	}
-	// At the deregistration delay end: removed, the in-flight request cut.
 	f.step(time.Millisecond)
+	if cause := context.Cause(inFlight.Context); !errors.Is(cause, ErrTargetDeregistered) {
+		t.Fatalf("in-flight cause at +%s: %v, want ErrTargetDeregistered", f.clock.Now().Sub(deregisteredAt), cause)
+	}
+	inFlight.Done()
 	if _, ok := f.tg.Target(a.ID()); ok {
 		t.Fatalf("target still present %s after deregistration", f.clock.Now().Sub(deregisteredAt))
 	}
-	if cause := context.Cause(inFlight.Context); !errors.Is(cause, ErrTargetDeregistered) {
-		t.Fatalf("in-flight cause: %v, want ErrTargetDeregistered", cause)
-	}
-	inFlight.Done()
 	last := f.events[len(f.events)-1]
-	if last.Target.ID() != a.ID() || last.From != StateDraining || last.To != StateRemoved || !last.At.Equal(deregisteredAt.Add(40*time.Second)) {
-		t.Fatalf("last event %+v, want %s draining->unused at +40s", last, a.ID())
+	if last.Target.ID() != a.ID() || last.From != StateDraining || last.To != StateRemoved || !last.At.Equal(deregisteredAt.Add(30*time.Second)) {
+		t.Fatalf("last event %+v, want %s draining->unused at +30s", last, a.ID())
+	}
+	if ok, why := f.tg.Settled(); !ok {
+		t.Fatalf("not settled after removal: %s", why)
+	}
+}
+
+// TestPropagationLongerThanDeregistrationDelay: an ALB node that has not
+// learned of the deregistration keeps sending new requests to the target
+// after the deregistration delay ended (LBC #3270); the requests in flight at
+// the delay's end are cut, the later ones are not.
+func TestPropagationLongerThanDeregistrationDelay(t *testing.T) {
+	s := testSettings()
+	s.DeregistrationPropagation = FixedPropagation(20 * time.Second)
+	cfg := testConfig()
+	cfg.DeregistrationDelay = 5 * time.Second
+	f := newGroupFixture(s, cfg)
+	a := spec("10.0.0.1")
+	f.makeHealthy(t, a)
+	early, _ := f.tg.Pick()
+	f.tg.Deregister(a.ID())
+	f.step(5 * time.Second)
+	if !errors.Is(context.Cause(early.Context), ErrTargetDeregistered) {
+		t.Fatal("request in flight at the delay's end was not cut")
+	}
+	early.Done()
+	late, status := f.tg.Pick()
+	if late == nil {
+		t.Fatalf("no pick after the delay's end, status %d: the node has not learned of the deregistration", status)
+	}
+	if ok, _ := f.tg.Settled(); ok {
+		t.Fatal("settled while a node still routes to the deregistered target")
+	}
+	f.step(15 * time.Second)
+	if late.Context.Err() != nil {
+		t.Fatal("a request routed after the delay's end was cut")
+	}
+	late.Done()
+	if _, status := f.tg.Pick(); status != http.StatusServiceUnavailable {
+		t.Fatalf("after the last node learned: status %d, want 503", status)
+	}
+}
+
+// TestNodesStopRoutingOnTheirOwn: with three nodes, each drawing its own
+// propagation delay, routing to a deregistered target stops gradually.
+func TestNodesStopRoutingOnTheirOwn(t *testing.T) {
+	s := testSettings()
+	s.ALBNodes = 3
+	s.DeregistrationPropagation = Propagation{Min: 2 * time.Second, Mode: 10 * time.Second, Max: 30 * time.Second}
+	f := newGroupFixture(s, testConfig())
+	a, b := spec("10.0.0.1"), spec("10.0.0.2")
+	f.makeHealthy(t, a)
+	f.makeHealthy(t, b)
+	deregAt := f.clock.Now()
+	f.tg.Deregister(a.ID())
+	seen := map[int]bool{}
+	for range 300 {
+		st := f.state(t, a.ID())
+		seen[st.RoutingNodes] = true
+		if st.RoutingNodes == 0 {
+			break
+		}
+		f.step(100 * time.Millisecond)
+	}
+	if !seen[3] || !seen[0] || !(seen[1] || seen[2]) {
+		t.Fatalf("routing nodes seen %v: want 3, then fewer, then 0", seen)
+	}
+	if d := f.clock.Now().Sub(deregAt); d > 30*time.Second+100*time.Millisecond {
+		t.Fatalf("routing stopped only after %s, past the distribution's max", d)
+	}
+}
+
+// TestCheckPhaseJitter: the first check of a new target starts at a random
+// point within one interval after the registration delay.
+func TestCheckPhaseJitter(t *testing.T) {
+	s := testSettings()
+	s.CheckPhaseJitter = true
+	s.RegistrationDelay = 3 * time.Second
+	cfg := testConfig() // interval 10 s
+	starts := map[time.Duration]bool{}
+	for i := range 20 {
+		s.Seed = uint64(i + 1)
+		f := newGroupFixture(s, cfg)
+		a := spec("10.0.0.1")
+		f.tg.Register(a)
+		for f.check.count(a.ID()) == 0 {
+			f.step(100 * time.Millisecond)
+		}
+		d := f.clock.Now().Sub(t0)
+		if d < 3*time.Second || d > 13*time.Second+100*time.Millisecond {
+			t.Fatalf("seed %d: first check at +%s, want within [3s, 13s]", i+1, d)
+		}
+		starts[d.Truncate(time.Second)] = true
+	}
+	if len(starts) < 4 {
+		t.Fatalf("first checks all at %v: the phase is not random", starts)
 	}
 }
 

@@ -128,6 +128,16 @@ func (c *Controller) eligible(ns string, ep discoveryv1.Endpoint, port int32, ga
 	return pe, true, false
 }
 
+// gateTrue tells whether the pod's gate condition is True.
+func gateTrue(pod *corev1.Pod, gate corev1.PodConditionType) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == gate {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
 func containersReady(pod *corev1.Pod) bool {
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.ContainersReady {
@@ -140,12 +150,20 @@ func containersReady(pod *corev1.Pod) bool {
 // updateGates writes each registered pod's gate condition from its target's
 // health, as the LBC does: True when healthy, else False with the target's
 // reason and description. It reports whether any gate is still not True.
+//
+// A gate that is True stays True (unless Settings.GateFollowsHealth): the
+// LBC v3.5.0 caches healthy targets (5 minutes) and skips reconciles while
+// every gate is True and the endpoints are unchanged, so in practice a gate
+// never flips back (alb-behaviour.md, second review).
 func (c *Controller) updateGates(ctx context.Context, tg *TargetGroup, endpoints []podEndpoint) (bool, error) {
 	gate := GateConditionType(tg.Name())
 	pending := false
 	var errs []error
 	for _, ep := range endpoints {
 		if !hasReadinessGate(ep.pod, gate) {
+			continue
+		}
+		if !c.settings.GateFollowsHealth && gateTrue(ep.pod, gate) {
 			continue
 		}
 		st, ok := tg.Target(ep.spec.ID())

@@ -48,13 +48,23 @@ func (r Result) ServerErrors(path string) int64 {
 	return n
 }
 
+// returnTolerance absorbs the completion watcher's polling (100 ms) and
+// one apiserver round trip.
+const returnTolerance = 0.5
+
+// DeployReturnedEarly tells whether a deploy that reported success returned
+// before the Deployment's rollout was complete (or it never completed).
+func (r Result) DeployReturnedEarly() bool {
+	return r.DeployError == "" && (r.CompleteSeconds == 0 || r.DeploySeconds+returnTolerance < r.CompleteSeconds)
+}
+
 // Failures is the scenario's failed requests on a path.
 func (r Result) Failures(path string) int64 { return r.Summary()[path].Failures }
 
 // WriteTable prints the lab's table: one row per scenario and path.
 func WriteTable(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tpath\trequests\tfailed\tby class\tp99 ms\trollout s\tdeploy")
+	fmt.Fprintln(tw, "scenario\tpropagation\tpath\trequests\tfailed\tby class\tp99 ms\tdeploy s\tcomplete s\trollout s\tdeploy")
 	for _, r := range results {
 		sum := r.Summary()
 		for _, path := range []string{PathExternal, PathInternal} {
@@ -66,7 +76,8 @@ func WriteTable(w io.Writer, results []Result) error {
 			if r.DeployError != "" {
 				deploy = "failed (expected)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.0f\t%.1f\t%s\n", r.Name, path, s.Requests, s.Failures, classes(s.ByClass), s.P99ms, r.RolloutSeconds, deploy)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%s\n", r.Name, r.Propagation, path, s.Requests, s.Failures,
+				classes(s.ByClass), s.P99ms, r.DeploySeconds, r.CompleteSeconds, r.RolloutSeconds, deploy)
 		}
 	}
 	return tw.Flush()

@@ -102,12 +102,7 @@ func waitRolledOut(ctx context.Context, cs kubernetes.Interface, ns, name string
 		if err != nil {
 			return false, nil
 		}
-		want := int32(1)
-		if d.Spec.Replicas != nil {
-			want = *d.Spec.Replicas
-		}
-		s := d.Status
-		if st.Complete.IsZero() && s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.AvailableReplicas == want && s.Replicas == want {
+		if st.Complete.IsZero() && rolloutComplete(d) {
 			st.Complete = time.Now()
 		}
 		if st.Complete.IsZero() {
@@ -131,6 +126,62 @@ func waitRolledOut(ctx context.Context, cs kubernetes.Interface, ns, name string
 		return st, fmt.Errorf("deployment %s/%s did not finish rolling out within %s: %w", ns, name, timeout, err)
 	}
 	return st, nil
+}
+
+// generation is the Deployment's metadata.generation, 0 when it does not
+// exist yet.
+func generation(ctx context.Context, cs kubernetes.Interface, ns, name string) (int64, error) {
+	d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading deployment %s/%s: %w", ns, name, err)
+	}
+	return d.Generation, nil
+}
+
+// rolloutComplete tells whether the status shows the current generation's
+// rollout complete: every replica updated and available, none of an older
+// template.
+func rolloutComplete(d *appsv1.Deployment) bool {
+	want := int32(1)
+	if d.Spec.Replicas != nil {
+		want = *d.Spec.Replicas
+	}
+	s := d.Status
+	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.AvailableReplicas == want && s.Replicas == want
+}
+
+// watchComplete polls the Deployment every 100 ms, independently of the
+// deploy tool, and records when its status first shows the rollout of a
+// generation newer than `after` complete. The returned func stops the watch
+// and returns that time (zero if not seen).
+func watchComplete(ctx context.Context, cs kubernetes.Interface, ns, name string, after int64) func() time.Time {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan time.Time, 1)
+	go func() {
+		var at time.Time
+		_ = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+			d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil || d.Generation <= after || !rolloutComplete(d) {
+				return false, nil
+			}
+			at = time.Now()
+			return true, nil
+		})
+		done <- at
+	}()
+	return func() time.Time {
+		select {
+		case at := <-done:
+			cancel()
+			return at
+		default:
+		}
+		cancel()
+		return <-done
+	}
 }
 
 // currentHash is the pod-template-hash of the Deployment's newest ReplicaSet.

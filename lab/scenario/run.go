@@ -35,8 +35,22 @@ type Env struct {
 	Settle time.Duration
 	// RolloutTimeout bounds one rollout.
 	RolloutTimeout time.Duration
+	// ALB tells whether the emulated ALB still routes to, or drains requests
+	// of, a deregistered target; a rollout's measurement ends only when it
+	// does not (nil: not checked).
+	ALB Settler
+	// Propagation names the emulated deregistration propagation the rollout
+	// runs under, for the report.
+	Propagation string
 	// Log receives progress lines a person can read.
 	Log io.Writer
+}
+
+// Settler is the emulated ALB's view of whether deregistrations are over.
+type Settler interface {
+	// Settled is false, with the reason, while a deregistered target still
+	// gets new requests on some ALB node or has requests in flight.
+	Settled() (bool, string)
 }
 
 // Deployer deploys one version of a scenario's app and returns when the
@@ -55,11 +69,25 @@ type Deployer interface {
 // Result is one scenario's measurement.
 type Result struct {
 	Name string `json:"name"`
+	// Propagation is the emulated ALB's deregistration propagation setting
+	// the row was measured at.
+	Propagation string `json:"propagation,omitempty"`
 	// RolloutSeconds runs from the start of the v2 deploy until no old pod
 	// is left.
 	RolloutSeconds float64 `json:"rolloutSeconds"`
+	// CompleteSeconds runs from the start of the v2 deploy until a watcher
+	// started with it first saw the Deployment's status complete for the
+	// new generation (all replicas updated and available, no old one): what
+	// the deploy tool should wait for. 0 when it never completed.
+	CompleteSeconds float64 `json:"completeSeconds"`
 	// DeploySeconds is how long the deploy tool itself took for v2.
 	DeploySeconds float64 `json:"deploySeconds"`
+	// BoundarySeconds is the timing model's predicted boundary for the app
+	// as deployed, in the scenarios that test it (0 elsewhere).
+	BoundarySeconds int `json:"boundarySeconds,omitempty"`
+	// MeasuredSeconds runs from the start of the v2 deploy until the load
+	// stopped: the rollout was over on every path and in the emulated ALB.
+	MeasuredSeconds float64 `json:"measuredSeconds"`
 	// DeployError is the deploy tool's error for v2, if any (expected in
 	// fault scenarios).
 	DeployError string         `json:"deployError,omitempty"`
@@ -80,7 +108,7 @@ const (
 // (a fault scenario), it waits instead until `from` alone has answered for
 // env.Settle: a failed rollout must leave the old version serving.
 func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to string, alreadyDeployed bool) (Result, error) {
-	res := Result{Name: name}
+	res := Result{Name: name, Propagation: env.Propagation}
 	if !alreadyDeployed {
 		logf(env, "[%s] deploying %s", name, from)
 		if err := d.Deploy(ctx, from); err != nil {
@@ -125,7 +153,14 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 	defer stopFailureLog()
 	time.Sleep(2 * time.Second) // a baseline of old-version traffic before the rollout
 
+	before, err := generation(ctx, env.Client, d.Namespace(), d.Deployment())
+	if err != nil {
+		stopLoad()
+		wg.Wait()
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
 	start := time.Now()
+	stopWatch := watchComplete(ctx, env.Client, d.Namespace(), d.Deployment(), before)
 	deployErr := d.Deploy(ctx, to)
 	res.DeploySeconds = time.Since(start).Seconds()
 	if deployErr != nil {
@@ -142,28 +177,25 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 		res.RolloutSeconds = st.OldPodsGone.Sub(start).Seconds()
 		logf(env, "[%s] rollout finished: %.1fs after the deploy started; settling", name, res.RolloutSeconds)
 	}
-	settled := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		want := to
-		if deployErr != nil {
-			want = from
-		}
-		if len(last.Targets) != len(targets) {
-			return false
-		}
-		for _, t := range last.Targets {
-			if t.LastVersion != want || time.Since(t.VersionSince) < env.Settle {
-				return false
-			}
-		}
-		return true
+	if done := stopWatch(); !done.IsZero() {
+		res.CompleteSeconds = done.Sub(start).Seconds()
 	}
+	want := to
+	if deployErr != nil {
+		want = from
+	}
+	var why string
 	settleErr := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, env.RolloutTimeout, true, func(context.Context) (bool, error) {
-		return settled(), nil
+		mu.Lock()
+		p := last
+		mu.Unlock()
+		var ok bool
+		ok, why = Settled(time.Now(), p, len(targets), want, env.Settle, env.Timeout, env.ALB)
+		return ok, nil
 	})
 	stopLoad()
 	wg.Wait()
+	res.MeasuredSeconds = time.Since(start).Seconds()
 	if loadErr != nil {
 		return res, fmt.Errorf("%s: load: %w", name, loadErr)
 	}
@@ -171,10 +203,39 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 	if settleErr != nil {
 		// The measurement is kept (it shows what clients saw), but a rollout
 		// whose expected version never answered alone did not finish.
-		return res, fmt.Errorf("%s: traffic never settled on one version on every path: %w", name, settleErr)
+		return res, fmt.Errorf("%s: the rollout's traffic never settled (%s): %w", name, why, settleErr)
 	}
 	logf(env, "[%s] done: %d requests, %d failed", name, report.Requests, report.Failures)
 	return res, nil
+}
+
+// Settled decides when a rollout's measurement may end, so that no failure
+// goes uncounted: every path has answered with the expected version alone
+// for the settle window, no failure was sent within the settle window plus
+// one request timeout (a failure restarts the window, and a request sent
+// just before it may still time out), and the emulated ALB neither routes
+// new requests to a deregistered target on any node nor has requests in
+// flight on one. It returns the reason when not.
+func Settled(now time.Time, p verify.Progress, paths int, want string, settle, timeout time.Duration, alb Settler) (bool, string) {
+	if len(p.Targets) != paths {
+		return false, "no progress on every path yet"
+	}
+	for _, t := range p.Targets {
+		switch {
+		case t.LastVersion != want:
+			return false, fmt.Sprintf("%s path last answered %q, want %q", t.Name, t.LastVersion, want)
+		case now.Sub(t.VersionSince) < settle:
+			return false, fmt.Sprintf("%s path answered %s alone for %s only", t.Name, want, now.Sub(t.VersionSince).Round(time.Millisecond))
+		case !t.LastFailure.IsZero() && now.Sub(t.LastFailure) < settle+timeout:
+			return false, fmt.Sprintf("%s path failed a request %s ago", t.Name, now.Sub(t.LastFailure).Round(time.Millisecond))
+		}
+	}
+	if alb != nil {
+		if ok, why := alb.Settled(); !ok {
+			return false, "ALB: " + why
+		}
+	}
+	return true, ""
 }
 
 // serviceURL is the Service's ClusterIP address, reachable from the host

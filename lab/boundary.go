@@ -1,0 +1,76 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/zdt-eks/zdt/components/zerodowntime"
+	"github.com/zdt-eks/zdt/lab/emulator"
+)
+
+// labRequestSeconds is how long the lab's requests run: the verifier's GETs
+// answer in milliseconds, so a request routed at the last moment finishes at
+// once (the model's boundary for requestSeconds = 0).
+const labRequestSeconds = 0
+
+// Boundary is the failure boundary the timing model predicts for an app as
+// deployed: the largest deregistration propagation it survives.
+type Boundary struct {
+	PreStopSeconds             int
+	DeregistrationDelaySeconds int
+	// SafePropagationSeconds is zerodowntime.Timing.SafePropagationSeconds
+	// for the deployed preStop and deregistration delay.
+	SafePropagationSeconds int
+}
+
+// String renders the boundary and its inputs.
+func (b Boundary) String() string {
+	return fmt.Sprintf("%d s (preStop %d s, deregistration delay %d s)", b.SafePropagationSeconds, b.PreStopSeconds, b.DeregistrationDelaySeconds)
+}
+
+// PredictBoundary reads what the model's boundary depends on from the live
+// objects (the Deployment's preStop sleep, the Ingress's deregistration delay
+// as the emulated LBC parses it) and applies the component's timing model to
+// them: the lab asks the model, it does not restate it.
+func PredictBoundary(ctx context.Context, cs kubernetes.Interface, ns, deployment string, s emulator.Settings) (Boundary, error) {
+	d, err := cs.AppsV1().Deployments(ns).Get(ctx, deployment, metav1.GetOptions{})
+	if err != nil {
+		return Boundary{}, fmt.Errorf("reading deployment %s/%s: %w", ns, deployment, err)
+	}
+	preStop := preStopSeconds(d.Spec.Template.Spec.Containers)
+	ings, err := cs.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
+	if err != nil || len(ings.Items) != 1 {
+		return Boundary{}, fmt.Errorf("want one Ingress in %s (err %v)", ns, err)
+	}
+	cfg, err := emulator.ParseTargetGroupConfig(ings.Items[0].Annotations, nil, s)
+	if err != nil {
+		return Boundary{}, fmt.Errorf("ingress %s/%s: %w", ns, ings.Items[0].Name, err)
+	}
+	t := zerodowntime.Timing{PreStopSeconds: preStop, DeregistrationDelaySeconds: int(cfg.DeregistrationDelay.Seconds())}
+	return Boundary{
+		PreStopSeconds: preStop, DeregistrationDelaySeconds: t.DeregistrationDelaySeconds,
+		SafePropagationSeconds: t.SafePropagationSeconds(labRequestSeconds),
+	}, nil
+}
+
+// preStopSeconds is the first container's preStop sleep (native or `exec
+// sleep N`), 0 without one.
+func preStopSeconds(cs []corev1.Container) int {
+	if len(cs) == 0 || cs[0].Lifecycle == nil || cs[0].Lifecycle.PreStop == nil {
+		return 0
+	}
+	h := cs[0].Lifecycle.PreStop
+	if h.Sleep != nil {
+		return int(h.Sleep.Seconds)
+	}
+	if h.Exec != nil && len(h.Exec.Command) == 2 && h.Exec.Command[0] == "sleep" {
+		n, _ := strconv.Atoi(h.Exec.Command[1])
+		return n
+	}
+	return 0
+}

@@ -1,0 +1,90 @@
+package scenario
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zdt-eks/zdt/verify"
+)
+
+// fakeALB is a Settler whose routing tail ends at a given time.
+type fakeALB struct {
+	now       *time.Time
+	routedTil time.Time
+}
+
+func (f fakeALB) Settled() (bool, string) {
+	if f.now.Before(f.routedTil) {
+		return false, "10.0.0.1:8080: deregistered, still routed by 1 ALB node(s)"
+	}
+	return true, ""
+}
+
+// TestSettledWaitsForTheRoutingTailAndFailures drives the end-of-measurement
+// rule through a rollout whose ALB keeps routing to a deregistered target for
+// 20 s, four times the 5 s settle window, and fails a request late in it: the
+// measurement must not end before the tail is over and the window has passed
+// again after that failure.
+func TestSettledWaitsForTheRoutingTailAndFailures(t *testing.T) {
+	const settle, timeout = 5 * time.Second, 5 * time.Second
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	now := t0
+	alb := fakeALB{now: &now, routedTil: t0.Add(20 * time.Second)}
+	progress := func(lastFailure time.Time) verify.Progress {
+		return verify.Progress{Targets: []verify.TargetProgress{
+			{Name: PathExternal, LastVersion: "v2", VersionSince: t0, LastFailure: lastFailure},
+			{Name: PathInternal, LastVersion: "v2", VersionSince: t0},
+		}}
+	}
+	failAt := t0.Add(18 * time.Second) // a request routed to the deregistered target fails
+
+	var endedAt time.Time
+	for now = t0; now.Before(t0.Add(time.Minute)); now = now.Add(250 * time.Millisecond) {
+		p := progress(time.Time{})
+		if !now.Before(failAt) {
+			p = progress(failAt)
+		}
+		if ok, _ := Settled(now, p, 2, "v2", settle, timeout, alb); ok {
+			endedAt = now
+			break
+		}
+	}
+	if want := failAt.Add(settle + timeout); endedAt.Before(want) {
+		t.Fatalf("measurement ended at +%s, before the routing tail (+20s) and the failure's window (+%s) were over",
+			endedAt.Sub(t0), want.Sub(t0))
+	}
+
+	// Without the ALB check the old rule would have ended at +5 s: the
+	// failure at +18 s would have gone uncounted.
+	if ok, _ := Settled(t0.Add(settle), progress(time.Time{}), 2, "v2", settle, timeout, nil); !ok {
+		t.Fatal("a quiet rollout did not settle after the settle window")
+	}
+}
+
+func TestSettledReasons(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	now := t0.Add(time.Minute)
+	for _, tc := range []struct {
+		name string
+		p    verify.Progress
+		alb  Settler
+		want string
+	}{
+		{"missing path", verify.Progress{Targets: []verify.TargetProgress{{Name: PathExternal, LastVersion: "v2", VersionSince: t0}}}, nil, "every path"},
+		{"old version", verify.Progress{Targets: []verify.TargetProgress{
+			{Name: PathExternal, LastVersion: "v1", VersionSince: t0}, {Name: PathInternal, LastVersion: "v2", VersionSince: t0}}}, nil, `last answered "v1"`},
+		{"recent version change", verify.Progress{Targets: []verify.TargetProgress{
+			{Name: PathExternal, LastVersion: "v2", VersionSince: now.Add(-time.Second)}, {Name: PathInternal, LastVersion: "v2", VersionSince: t0}}}, nil, "alone for"},
+		{"ALB tail", verify.Progress{Targets: []verify.TargetProgress{
+			{Name: PathExternal, LastVersion: "v2", VersionSince: t0}, {Name: PathInternal, LastVersion: "v2", VersionSince: t0}}},
+			fakeALB{now: &now, routedTil: now.Add(time.Second)}, "ALB: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ok, why := Settled(now, tc.p, 2, "v2", 5*time.Second, 5*time.Second, tc.alb)
+			if ok || !strings.Contains(why, tc.want) {
+				t.Errorf("Settled = %v, %q; want false with %q", ok, why, tc.want)
+			}
+		})
+	}
+}

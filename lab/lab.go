@@ -34,7 +34,7 @@ const (
 	ScenarioReadinessGate = "4-readiness-gate"
 	ScenarioZeroDowntime  = "ZeroDowntimeApp"
 	ScenarioNeverReady    = "fault-never-ready"
-	ScenarioSustained     = "sustained-5-rollouts"
+	ScenarioSustained     = "sustained-3-rollouts"
 
 	// The falsification scenarios run at a fixed emulated propagation on
 	// either side of the boundary the timing model predicts for the app as
@@ -277,7 +277,7 @@ func (r runner) fault(ctx context.Context, name, from string, deployed bool) (sc
 	return res, err
 }
 
-// sustained runs five consecutive `pulumi up` rollouts under SustainedRate.
+// sustained runs three consecutive `pulumi up` rollouts under SustainedRate.
 // Each returns to a pod template whose ReplicaSet already exists (v1 and v2
 // from the scenarios before): the rollbacks of issue 15.
 func (r runner) sustained(ctx context.Context, name string) ([]scenario.Result, error) {
@@ -288,7 +288,7 @@ func (r runner) sustained(ctx context.Context, name string) ([]scenario.Result, 
 	// After the fault scenarios the Deployment is stuck on the broken
 	// version until the next good one is deployed: start from v1.
 	var out []scenario.Result
-	versions := []string{"v1", "v2", "v1", "v2", "v1", "v2"}
+	versions := []string{"v1", "v2", "v1", "v2"}
 	for i := 1; i < len(versions); i++ {
 		res, err := scenario.Rollout(ctx, env, fmt.Sprintf("%s #%d", name, i), &z, versions[i-1], versions[i], i > 1)
 		out = append(out, res)

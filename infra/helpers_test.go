@@ -224,7 +224,7 @@ func runStack(t *testing.T, stack string, overrides map[string]string) (*pulumit
 	rec.OnCall(mockCalls)
 	var res resolved
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		if cfg[Project+":platform"] != PlatformLocal {
+		if cfg[Project+":platform"] == PlatformEKS {
 			if _, err := iam.NewOpenIdConnectProvider(ctx, oidcStandInName, &iam.OpenIdConnectProviderArgs{
 				Url:           pulumi.String("https://" + mockOIDCIssuer),
 				ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},

@@ -1,7 +1,6 @@
 package infra
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -97,7 +96,7 @@ func asConfigError(fe *zerodowntime.FieldError, keys map[string]string) error {
 		return fmt.Errorf("app settings (component fields %s): %s; fix: %s", strings.Join(fe.Fields, ", "), fe.Problem, fe.Fix)
 	}
 	if len(unexposed) > 0 {
-		fix += fmt.Sprintf(" (this program does not set %s: change %s)", strings.Join(unexposed, ", "), strings.Join(names, ", "))
+		fix += fmt.Sprintf(" (this program does not set %s; change %s)", strings.Join(unexposed, ", "), strings.Join(names, ", "))
 	}
 	return fmt.Errorf("config %s: %s; fix: %s", strings.Join(names, ", "), fe.Problem, fix)
 }
@@ -115,7 +114,7 @@ func fieldErrors(err error) []*zerodowntime.FieldError {
 			out = append(out, fieldErrors(inner)...)
 		}
 	case interface{ Unwrap() error }:
-		out = fieldErrors(errors.Unwrap(e))
+		out = fieldErrors(e.Unwrap())
 	}
 	return out
 }

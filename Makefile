@@ -168,36 +168,61 @@ lab-down: ## Stop the local lab cluster and remove what it left on the machine.
 	$(GO) run ./cmd/labctl down
 
 # ---- The Pulumi program (infra/, Pulumi.yaml, stacks/) ----------------------
-# Needs the Pulumi CLI on PATH (logged in to a backend), AWS credentials, the
-# AWS CLI (the kubeconfig runs `aws eks get-token`) and Docker (image build).
+# What preview/up/destroy need where they run, checked up front (the
+# pulumi-preflight macro) so a missing tool is a clear message, not a failure
+# deep inside a provider:
+#   every stack      the Pulumi CLI on PATH (logged in to a backend)
+#   platform eks     the AWS CLI (the kubeconfig runs `aws eks get-token`;
+#                    pulumi-eks v2.8.1 checks for it, v1 >= 1.24 or v2 >= 2.7)
+#                    and kubectl >= 1.24 (pulumi-eks v2.8.1 checks for it
+#                    while constructing the cluster, preview included), plus
+#                    AWS credentials; for `up` also Docker (the image build)
 # STACK is dev by default here; it is not given a global default because
 # `make render` treats an unset STACK as "every stack".
 INFRA_STACK = $(or $(STACK),dev)
+INFRA_STACK_FILE = stacks/Pulumi.$(INFRA_STACK).yaml
+# The stack's platform: zdt:platform in its stack file, eks when unset.
+INFRA_PLATFORM = $(or $(shell sed -n 's/^ *zdt:platform: *//p' $(INFRA_STACK_FILE) 2>/dev/null),eks)
 PULUMI ?= pulumi
 PULUMI_ARGS ?=
 
+# $(call pulumi-preflight,<extra tools for eks>): check the stack and tools.
 define pulumi-preflight
+	@test -f $(INFRA_STACK_FILE) || { \
+	  echo "make $@: no $(INFRA_STACK_FILE); STACK must be one of: $$(ls stacks | sed -n 's/^Pulumi\.\(.*\)\.yaml$$/\1/p' | tr '\n' ' ')" >&2; exit 2; }
 	@command -v $(PULUMI) >/dev/null 2>&1 || { \
 	  echo "make $@: the Pulumi CLI ($(PULUMI)) is not on PATH. Install it (https://www.pulumi.com/docs/iac/download-install/)," >&2; \
 	  echo "  log in to a backend (pulumi login), or set PULUMI=/path/to/pulumi. See infra/README.md." >&2; \
 	  exit 127; }
-	@case "$(INFRA_STACK)" in dev|prod|local) ;; \
-	  *) echo "make $@: STACK must be dev, prod or local (stacks/Pulumi.<stack>.yaml), got '$(INFRA_STACK)'" >&2; exit 2;; esac
+	@if [ "$(INFRA_PLATFORM)" = eks ]; then \
+	  command -v aws >/dev/null 2>&1 || { \
+	    echo "make $@: the AWS CLI (aws) is not on PATH: the cluster's kubeconfig runs 'aws eks get-token'." >&2; \
+	    echo "  Install AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html). See infra/README.md." >&2; \
+	    exit 127; }; \
+	  command -v kubectl >/dev/null 2>&1 || { \
+	    echo "make $@: kubectl is not on PATH: pulumi-eks v2.8.1 requires it (>= 1.24) even for a preview." >&2; \
+	    echo "  Install it (https://kubernetes.io/docs/tasks/tools/). See infra/README.md." >&2; \
+	    exit 127; }; \
+	  for tool in $(1); do command -v $$tool >/dev/null 2>&1 || { \
+	    echo "make $@: $$tool is not on PATH: 'up' on the eks platform builds the app image with it (BuildKit)." >&2; \
+	    echo "  Install Docker (https://docs.docker.com/engine/install/). See infra/README.md." >&2; \
+	    exit 127; }; done; \
+	fi
 endef
 
 .PHONY: preview
-preview: ## Preview the stack with a diff: make preview STACK=dev|prod.
-	$(pulumi-preflight)
+preview: ## Preview the stack with a diff: make preview STACK=dev|prod|existing.
+	$(call pulumi-preflight,)
 	$(PULUMI) stack select --create $(INFRA_STACK)
 	$(PULUMI) preview --stack $(INFRA_STACK) --diff $(PULUMI_ARGS)
 
 .PHONY: up
-up: ## Deploy the stack: make up STACK=dev|prod (PULUMI_ARGS=--yes to skip the prompt).
-	$(pulumi-preflight)
+up: ## Deploy the stack: make up STACK=dev|prod|existing (PULUMI_ARGS=--yes to skip the prompt).
+	$(call pulumi-preflight,docker)
 	$(PULUMI) stack select --create $(INFRA_STACK)
 	$(PULUMI) up --stack $(INFRA_STACK) --diff $(PULUMI_ARGS)
 
 .PHONY: destroy
-destroy: ## Destroy the stack's resources: make destroy STACK=dev|prod.
-	$(pulumi-preflight)
+destroy: ## Destroy the stack's resources: make destroy STACK=dev|prod|existing.
+	$(call pulumi-preflight,)
 	$(PULUMI) destroy --stack $(INFRA_STACK) $(PULUMI_ARGS)

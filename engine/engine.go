@@ -15,6 +15,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -70,8 +72,11 @@ type Options struct {
 	// backend's state (WorkDir/state). Required; created when missing.
 	WorkDir string
 	// Config overrides stack configuration: key (namespaced to the project
-	// when it has no ':') -> value, written as a YAML scalar (so "3" is the
-	// integer 3, "true" the bool).
+	// when it has no ':') -> value as text. A key the project declares
+	// (Pulumi.yaml `config:`) gets its declared type: "3" for an integer key
+	// is 3, "true" for a boolean true, `["a","b"]` for an array a list; a
+	// string key keeps the text exactly ("1.30", "010", "on"). Undeclared
+	// keys (e.g. aws:region) are strings. Nothing is re-parsed as YAML.
 	Config map[string]string
 	// PathKeys names config keys (namespaced as in Config) whose values are
 	// file paths relative to ProjectDir. The program sees the generated
@@ -363,8 +368,13 @@ func prepareProject(projectDir, work, stack string, overrides map[string]string,
 		}
 		return name + ":" + k
 	}
+	types := declaredTypes(proj, qualify)
 	for _, k := range slices.Sorted(maps.Keys(overrides)) {
-		cfg[qualify(k)] = scalar(overrides[k])
+		v, err := typedValue(qualify(k), overrides[k], types[qualify(k)])
+		if err != nil {
+			return "", err
+		}
+		cfg[qualify(k)] = v
 	}
 	for _, k := range pathKeys {
 		if p, ok := cfg[qualify(k)].(string); ok && p != "" && !filepath.IsAbs(p) {
@@ -390,16 +400,48 @@ func prepareProject(projectDir, work, stack string, overrides map[string]string,
 	return name, nil
 }
 
-// scalar turns a command-line value into the YAML scalar it spells.
-func scalar(s string) any {
-	var v any
-	if err := yaml.Unmarshal([]byte(s), &v); err == nil {
-		switch v.(type) {
-		case bool, float64, int64, int:
-			return v
+// declaredTypes maps each config key the project declares (namespaced)
+// to its declared type.
+func declaredTypes(proj map[string]any, qualify func(string) string) map[string]string {
+	types := map[string]string{}
+	decls, _ := proj["config"].(map[string]any)
+	for k, d := range decls {
+		if m, ok := d.(map[string]any); ok {
+			if t, ok := m["type"].(string); ok {
+				types[qualify(k)] = t
+			}
 		}
 	}
-	return s
+	return types
+}
+
+// typedValue converts an override's text to the key's declared type
+// ("" for an undeclared key: a string).
+func typedValue(key, text, typ string) (any, error) {
+	bad := func(what string) error {
+		return fmt.Errorf("engine: config %s=%q: not %s (declared %s in Pulumi.yaml)", key, text, what, typ)
+	}
+	switch typ {
+	case "integer":
+		n, err := strconv.Atoi(strings.TrimSpace(text))
+		if err != nil {
+			return nil, bad("an integer")
+		}
+		return n, nil
+	case "boolean":
+		b, err := strconv.ParseBool(strings.TrimSpace(text))
+		if err != nil {
+			return nil, bad("true or false")
+		}
+		return b, nil
+	case "array":
+		var list []any
+		if err := json.Unmarshal([]byte(text), &list); err != nil {
+			return nil, bad(`a JSON list such as ["a","b"]`)
+		}
+		return list, nil
+	}
+	return text, nil
 }
 
 func readYAML(path string) (map[string]any, error) {

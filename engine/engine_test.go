@@ -101,7 +101,7 @@ func TestPrepareProjectCopiesConfigAndNeverWritesTheProject(t *testing.T) {
 		"zdt-engine-test:replicas": float64(2), // from stacks/Pulumi.test.yaml
 		"zdt-engine-test:greeting": "hi",
 		"zdt-engine-test:path":     "/x/y",
-		"other:flag":               true,
+		"other:flag":               "true", // undeclared: a string, never re-parsed
 		"zdt-engine-test:file":     filepath.Join(repoRoot(t), "engine", testProject, "rel", "kubeconfig"),
 	}
 	for k, v := range want {
@@ -312,5 +312,45 @@ func TestProgramErrorIsReported(t *testing.T) {
 	_, err := Run(ctx, opts)
 	if err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("err = %v, want one naming the missing config key", err)
+	}
+}
+
+// TestPrepareProjectTypesOverridesByDeclaration: -config values get the
+// type Pulumi.yaml declares for their key, and strings stay exactly as
+// given (no YAML 1.1 or JSON re-parsing: "1.30" is not 1.3, "010" not 8,
+// "on" not true).
+func TestPrepareProjectTypesOverridesByDeclaration(t *testing.T) {
+	for _, tc := range []struct {
+		key, text string
+		want      any
+	}{
+		{"greeting", "1.30", "1.30"},
+		{"greeting", "010", "010"},
+		{"greeting", "on", "on"},
+		{"greeting", "null", "null"},
+		{"greeting", "[a]", "[a]"},
+		{"replicas", "3", float64(3)},
+		{"replicas", " 010 ", float64(10)},
+		{"aws:region", "1.30", "1.30"},
+	} {
+		work := t.TempDir()
+		if _, err := prepareProject(testProject, work, "test", map[string]string{tc.key: tc.text}, nil); err != nil {
+			t.Fatalf("%s=%s: %v", tc.key, tc.text, err)
+		}
+		st, err := readYAML(filepath.Join(work, "project", "Pulumi.test.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := tc.key
+		if !strings.Contains(key, ":") {
+			key = "zdt-engine-test:" + key
+		}
+		if got := st["config"].(map[string]any)[key]; got != tc.want {
+			t.Errorf("%s=%q written as %#v, want %#v", tc.key, tc.text, got, tc.want)
+		}
+	}
+	_, err := prepareProject(testProject, t.TempDir(), "test", map[string]string{"replicas": "three"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "zdt-engine-test:replicas") || !strings.Contains(err.Error(), "integer") {
+		t.Errorf("non-integer for an integer key: %v, want an error naming the key and type", err)
 	}
 }

@@ -30,6 +30,16 @@ type appInputs struct {
 
 // newApp deploys the demo app with the ZeroDowntimeApp component.
 func newApp(ctx *pulumi.Context, cfg Config, in appInputs) (*zerodowntime.ZeroDowntimeApp, error) {
+	app, err := zerodowntime.NewZeroDowntimeApp(ctx, cfg.AppName, appArgs(cfg, in), pulumi.Provider(in.Provider))
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	return app, nil
+}
+
+// appArgs are the component's arguments from the config: what newApp
+// deploys and what validateApp checks, so both see the same values.
+func appArgs(cfg Config, in appInputs) *zerodowntime.Args {
 	args := &zerodowntime.Args{
 		Namespace:          in.Namespace,
 		Image:              in.Image,
@@ -46,7 +56,8 @@ func newApp(ctx *pulumi.Context, cfg Config, in appInputs) (*zerodowntime.ZeroDo
 			DeregistrationPropagationSeconds: cfg.DeregistrationPropagationSeconds,
 		},
 		Ingress: zerodowntime.IngressArgs{
-			Scheme: cfg.IngressScheme,
+			ClassName: cfg.IngressClass,
+			Scheme:    cfg.IngressScheme,
 		},
 		DependsOn: in.DependsOn,
 	}
@@ -56,9 +67,39 @@ func newApp(ctx *pulumi.Context, cfg Config, in appInputs) (*zerodowntime.ZeroDo
 	if cfg.CertificateArn != "" {
 		args.Ingress.TLS = &zerodowntime.TLSArgs{CertificateArns: pulumi.StringArray{pulumi.String(cfg.CertificateArn)}}
 	}
-	app, err := zerodowntime.NewZeroDowntimeApp(ctx, cfg.AppName, args, pulumi.Provider(in.Provider))
-	if err != nil {
-		return nil, fmt.Errorf("app: %w", err)
+	return args
+}
+
+// Image pull policies by platform: on local the images are imported into
+// the node's containerd (there is no registry); on existing the nodes pull
+// the configured reference once; on eks the component's default
+// (IfNotPresent) applies to the image by digest.
+const (
+	localImagePullPolicy    = "Never"
+	existingImagePullPolicy = "IfNotPresent"
+)
+
+// imagePullPolicy is the platform's pull policy ("" for the component's
+// default).
+func imagePullPolicy(cfg Config) string {
+	switch cfg.Platform {
+	case PlatformLocal:
+		return localImagePullPolicy
+	case PlatformExisting:
+		return existingImagePullPolicy
 	}
-	return app, nil
+	return ""
+}
+
+// configuredImage is the image reference the config names: the local or
+// existing platform's, or, on eks (built at `up`, by digest), the
+// rendering's placeholder, which has the same shape.
+func configuredImage(cfg Config) string {
+	switch cfg.Platform {
+	case PlatformLocal:
+		return cfg.LocalImage
+	case PlatformExisting:
+		return cfg.Image
+	}
+	return renderImageRepo + ":" + cfg.AppVersion
 }

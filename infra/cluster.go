@@ -25,6 +25,7 @@ var nodePolicyArns = []string{
 type Cluster struct {
 	Name      string
 	EKS       *eks.Cluster
+	VPCCNI    *awseks.Addon
 	NodeGroup *eks.ManagedNodeGroup
 	// Provider talks to the cluster through the kubeconfig pulumi-eks
 	// generates (it runs `aws eks get-token`).
@@ -38,8 +39,9 @@ type Cluster struct {
 }
 
 // newCluster creates the EKS control plane with an IAM OIDC provider (for
-// IRSA) and no default node group, then a managed node group in the private
-// subnets, and the Kubernetes provider from the cluster's kubeconfig.
+// IRSA), the config's access entries and no default node group, the VPC CNI
+// as an EKS add-on, then a managed node group in the private subnets, and
+// the Kubernetes provider from the cluster's kubeconfig.
 func newCluster(ctx *pulumi.Context, cfg Config, net *Network) (*Cluster, error) {
 	wrap := func(what string, err error) error { return fmt.Errorf("cluster: %s: %w", what, err) }
 
@@ -69,6 +71,7 @@ func newCluster(ctx *pulumi.Context, cfg Config, net *Network) (*Cluster, error)
 	}
 
 	skipDefaultNodeGroup := true
+	useDefaultVpcCni := true              // no pulumi-eks CNI manifest: the EKS add-on below
 	authMode := eks.AuthenticationModeApi // access entries; no aws-auth ConfigMap to manage
 	cluster, err := eks.NewCluster(ctx, cfg.ClusterName, &eks.ClusterArgs{
 		Name:                  pulumi.String(cfg.ClusterName),
@@ -78,13 +81,20 @@ func newCluster(ctx *pulumi.Context, cfg Config, net *Network) (*Cluster, error)
 		PrivateSubnetIds:      net.PrivateSubnetIDs,
 		CreateOidcProvider:    pulumi.Bool(true),
 		SkipDefaultNodeGroup:  &skipDefaultNodeGroup,
+		UseDefaultVpcCni:      &useDefaultVpcCni,
 		AuthenticationMode:    &authMode,
+		AccessEntries:         accessEntries(cfg),
 		EndpointPrivateAccess: pulumi.Bool(true),
 		EndpointPublicAccess:  pulumi.Bool(true),
 	})
 	if err != nil {
 		return nil, wrap("eks", err)
 	}
+	cni, err := newVPCCNIAddon(ctx, cfg, cluster)
+	if err != nil {
+		return nil, err
+	}
+	nodeDeps = append(nodeDeps, cni)
 
 	nodeGroup, err := eks.NewManagedNodeGroup(ctx, cfg.ClusterName+"-nodes", &eks.ManagedNodeGroupArgs{
 		Cluster:       cluster,
@@ -114,6 +124,7 @@ func newCluster(ctx *pulumi.Context, cfg Config, net *Network) (*Cluster, error)
 	return &Cluster{
 		Name:            cfg.ClusterName,
 		EKS:             cluster,
+		VPCCNI:          cni,
 		NodeGroup:       nodeGroup,
 		Provider:        provider,
 		Kubeconfig:      pulumi.ToSecret(cluster.KubeconfigJson).(pulumi.StringOutput),

@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -28,6 +26,10 @@ const (
 	// PlatformLocal deploys the namespace and the app into an existing
 	// cluster (the local lab) whose controller and image are already there.
 	PlatformLocal = "local"
+	// PlatformExisting deploys the namespace (or only its label) and the
+	// app into a cluster a team already runs with its own AWS Load Balancer
+	// Controller; the image comes from a registry.
+	PlatformExisting = "existing"
 )
 
 // Config value types, as Pulumi.yaml spells them.
@@ -57,15 +59,17 @@ func (s Setting) FullKey() string { return Project + ":" + s.Key }
 
 // Settings is every config key the program reads, in README order.
 var Settings = []Setting{
-	{"platform", typeString, PlatformEKS, "Where to deploy: eks (VPC, EKS, LBC, ECR, image build) or local (an existing cluster from kubeconfigPath)."},
+	{"platform", typeString, PlatformEKS, "Where to deploy: eks (VPC, EKS, LBC, ECR, image build), existing (a cluster you already run with an LBC, from kubeconfigPath) or local (the lab's cluster)."},
 	{"clusterName", typeString, "", "EKS cluster name; empty means zdt-<stack>. Also used in the subnet discovery tag kubernetes.io/cluster/<name>."},
 	{"kubernetesVersion", typeString, "1.34", "EKS Kubernetes version (1.34+ has the native preStop sleep GA)."},
-	{"vpcCidr", typeString, "10.0.0.0/16", "CIDR of the new VPC (/16 to /20); private subnets get 1/8 of it each, public subnets 1/256."},
+	{"vpcCidr", typeString, "10.0.0.0/16", "CIDR of the new VPC (/16 to /20); private subnets get 1/8 of it each, public subnets 1/256 but at least a /27 (an ALB needs 8 free addresses per subnet)."},
 	{"availabilityZones", typeArray, []any{}, "Availability zones of the new VPC (2 to 4), one public and one private subnet each; required unless vpcId is set."},
 	{"natGatewayPerAz", typeBoolean, false, "One NAT gateway per availability zone (survives an AZ outage) instead of a single shared one."},
 	{"vpcId", typeString, "", "Use this existing VPC instead of creating one (then set publicSubnetIds and privateSubnetIds)."},
 	{"publicSubnetIds", typeArray, []any{}, "Existing public subnets (tagged kubernetes.io/role/elb=1), with vpcId."},
 	{"privateSubnetIds", typeArray, []any{}, "Existing private subnets (tagged kubernetes.io/role/internal-elb=1) for the nodes, with vpcId."},
+	{"adminPrincipalArns", typeArray, []any{}, "IAM role or user ARNs given cluster admin (EKS access entry, AmazonEKSClusterAdminPolicy), e.g. the deploy workflow's role; not the identity that creates the cluster (it is admin already)."},
+	{"readOnlyPrincipalArns", typeArray, []any{}, "IAM role or user ARNs given read access to every resource including Secrets, where Helm keeps releases (EKS access entry, AmazonEKSAdminViewPolicy), e.g. the preview workflow's role."},
 	{"nodeInstanceTypes", typeArray, []any{"t3.medium"}, "EC2 instance types of the managed node group."},
 	{"nodeMinSize", typeInteger, 2, "Minimum node count."},
 	{"nodeDesiredSize", typeInteger, 2, "Desired node count."},
@@ -77,7 +81,11 @@ var Settings = []Setting{
 	{"imagePlatform", typeString, "linux/amd64", "Platform the image is built for; must match the node instance types (linux/arm64 for Graviton)."},
 	{"ecrKeepImages", typeInteger, 10, "The ECR lifecycle policy keeps this many most recent images."},
 	{"localImage", typeString, "docker.io/zdt/demo-app:v1", "local platform: image reference already present on the nodes (imagePullPolicy Never)."},
-	{"kubeconfigPath", typeString, "", "local platform: path of the cluster's kubeconfig (relative to the project root); its contents configure the provider."},
+	{"image", typeString, "", "existing platform: the app image by registry reference (repo:tag or repo@sha256:...), pulled by the nodes (imagePullPolicy IfNotPresent)."},
+	{"kubeconfigPath", typeString, "", "local and existing platforms: path of the cluster's kubeconfig (relative to the project root); its contents configure the provider."},
+	{"kubeContext", typeString, "", "local and existing platforms: the kubeconfig context to use; empty means the kubeconfig's current context."},
+	{"namespaceExists", typeBoolean, false, "local and existing platforms: the namespace already exists; only the readiness-gate label is applied to it (and removed on destroy), the namespace is never created or deleted."},
+	{"ingressClass", typeString, "alb", "IngressClass of the app's Ingress: the one your AWS Load Balancer Controller serves (on eks also the chart's ingressClass)."},
 	{"ingressScheme", typeString, "internet-facing", "ALB scheme: internet-facing or internal."},
 	{"host", typeString, "", "Host name the Ingress rule matches (and the app URL uses); empty matches any host."},
 	{"certificateArn", typeString, "", "ACM certificate ARN; when set the ALB listens on HTTPS and redirects HTTP."},
@@ -106,6 +114,9 @@ type Config struct {
 	PublicSubnetIDs   []string
 	PrivateSubnetIDs  []string
 
+	AdminPrincipalArns    []string
+	ReadOnlyPrincipalArns []string
+
 	NodeInstanceTypes []string
 	NodeMinSize       int
 	NodeDesiredSize   int
@@ -119,10 +130,16 @@ type Config struct {
 	ECRKeepImages int
 
 	LocalImage string
-	// Kubeconfig is the contents of the file at kubeconfigPath (local platform).
-	Kubeconfig     string
-	KubeconfigPath string
+	// Image is the existing platform's image by registry reference.
+	Image string
+	// Kubeconfig is the contents of the file at kubeconfigPath (local and
+	// existing platforms).
+	Kubeconfig      string
+	KubeconfigPath  string
+	KubeContext     string
+	NamespaceExists bool
 
+	IngressClass   string
 	IngressScheme  string
 	Host           string
 	CertificateArn string
@@ -143,6 +160,12 @@ func (c Config) Rendering() bool { return c.RenderDir != "" }
 
 // UsesExistingVPC reports whether the network comes from config (vpcId).
 func (c Config) UsesExistingVPC() bool { return c.VpcID != "" }
+
+// UsesKubeconfig reports whether the platform deploys into a cluster named
+// by zdt:kubeconfigPath (local and existing) rather than one it creates.
+func (c Config) UsesKubeconfig() bool {
+	return c.Platform == PlatformLocal || c.Platform == PlatformExisting
+}
 
 // configError names the key at fault and the fix.
 func configError(key, fix, problem string, args ...any) error {
@@ -247,6 +270,8 @@ func loadConfig(stack, root string, get func(string) (string, bool)) (Config, er
 		VpcID:                            r.str("vpcId"),
 		PublicSubnetIDs:                  r.list("publicSubnetIds"),
 		PrivateSubnetIDs:                 r.list("privateSubnetIds"),
+		AdminPrincipalArns:               r.list("adminPrincipalArns"),
+		ReadOnlyPrincipalArns:            r.list("readOnlyPrincipalArns"),
 		NodeInstanceTypes:                r.list("nodeInstanceTypes"),
 		NodeMinSize:                      r.integer("nodeMinSize"),
 		NodeDesiredSize:                  r.integer("nodeDesiredSize"),
@@ -258,7 +283,11 @@ func loadConfig(stack, root string, get func(string) (string, bool)) (Config, er
 		ImagePlatform:                    r.str("imagePlatform"),
 		ECRKeepImages:                    r.integer("ecrKeepImages"),
 		LocalImage:                       r.str("localImage"),
+		Image:                            r.str("image"),
 		KubeconfigPath:                   r.str("kubeconfigPath"),
+		KubeContext:                      r.str("kubeContext"),
+		NamespaceExists:                  r.boolean("namespaceExists"),
+		IngressClass:                     r.str("ingressClass"),
 		IngressScheme:                    r.str("ingressScheme"),
 		Host:                             r.str("host"),
 		CertificateArn:                   r.str("certificateArn"),
@@ -281,7 +310,7 @@ func loadConfig(stack, root string, get func(string) (string, bool)) (Config, er
 	}
 	// A rendering needs no cluster: the kubeconfig (a file on the machine
 	// that deploys) is neither read nor required to exist.
-	if len(errs) == 0 && c.Platform == PlatformLocal && !c.Rendering() {
+	if len(errs) == 0 && c.UsesKubeconfig() && !c.Rendering() {
 		if err := c.readKubeconfig(root); err != nil {
 			errs = append(errs, err)
 		}
@@ -292,126 +321,7 @@ func loadConfig(stack, root string, get func(string) (string, bool)) (Config, er
 	return c, nil
 }
 
-var (
-	dnsLabel      = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	clusterNameRe = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]*$`)
-	k8sVersionRe  = regexp.MustCompile(`^1\.[0-9]+$`)
-	azRe          = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$`)
-	vpcIDRe       = regexp.MustCompile(`^vpc-[0-9a-f]+$`)
-	subnetIDRe    = regexp.MustCompile(`^subnet-[0-9a-f]+$`)
-)
-
-// validate checks the settings for the selected platform.
-func (c Config) validate() []error {
-	var errs []error
-	add := func(err error) { errs = append(errs, err) }
-
-	switch c.Platform {
-	case PlatformEKS, PlatformLocal:
-	default:
-		add(configError("platform", "use eks or local", "%q is not a platform", c.Platform))
-	}
-	if c.Namespace == "" || len(c.Namespace) > 63 || !dnsLabel.MatchString(c.Namespace) {
-		add(configError("namespace", "use at most 63 lowercase letters, digits and '-', starting with a letter", "%q is not a valid namespace name", c.Namespace))
-	}
-	if c.Replicas < 1 {
-		add(configError("replicas", "use 1 or more (3 survives a node loss during a rollout)", "%d is not a pod count", c.Replicas))
-	}
-	if c.IngressScheme != "internet-facing" && c.IngressScheme != "internal" {
-		add(configError("ingressScheme", "use internet-facing or internal", "%q is not an ALB scheme", c.IngressScheme))
-	}
-	for _, k := range []struct {
-		key string
-		v   int
-	}{
-		{"bootSeconds", c.BootSeconds},
-		{"maxRequestSeconds", c.MaxRequestSeconds},
-		{"healthCheckIntervalSeconds", c.HealthCheckIntervalSeconds},
-		{"deregistrationPropagationSeconds", c.DeregistrationPropagationSeconds},
-	} {
-		if k.v < 1 {
-			add(configError(k.key, "use a positive number of seconds", "%d is not a positive duration", k.v))
-		}
-	}
-	if c.Platform == PlatformLocal {
-		if c.KubeconfigPath == "" {
-			add(configError("kubeconfigPath", "pulumi config set zdt:kubeconfigPath <path of the lab cluster's kubeconfig>",
-				"is required on the local platform"))
-		}
-		if c.LocalImage == "" {
-			add(configError("localImage", "pulumi config set zdt:localImage docker.io/zdt/demo-app:v1", "is required on the local platform"))
-		}
-		return errs
-	}
-	return append(errs, c.validateEKS()...)
-}
-
-// validateEKS checks the settings only the eks platform reads.
-func (c Config) validateEKS() []error {
-	var errs []error
-	add := func(err error) { errs = append(errs, err) }
-
-	if c.Region == "" {
-		add(fmt.Errorf("config aws:region: is required on the eks platform; fix: pulumi config set aws:region eu-west-1"))
-	}
-	if len(c.ClusterName) > 100 || !clusterNameRe.MatchString(c.ClusterName) {
-		add(configError("clusterName", "use letters, digits, '-' and '_', starting with a letter or digit, at most 100", "%q is not a valid EKS cluster name", c.ClusterName))
-	}
-	if !k8sVersionRe.MatchString(c.KubernetesVersion) {
-		add(configError("kubernetesVersion", "use a minor version such as 1.34", "%q is not a Kubernetes minor version", c.KubernetesVersion))
-	}
-	if c.UsesExistingVPC() {
-		if !vpcIDRe.MatchString(c.VpcID) {
-			add(configError("vpcId", "use an ID like vpc-0123abcd, or unset it to create a VPC", "%q is not a VPC ID", c.VpcID))
-		}
-		for _, l := range []struct {
-			key string
-			ids []string
-		}{{"publicSubnetIds", c.PublicSubnetIDs}, {"privateSubnetIds", c.PrivateSubnetIDs}} {
-			if len(l.ids) < 2 {
-				add(configError(l.key, "list at least two subnets in different availability zones (the ALB needs two)", "has %d subnet(s) while vpcId is set", len(l.ids)))
-			}
-			for _, id := range l.ids {
-				if !subnetIDRe.MatchString(id) {
-					add(configError(l.key, "use IDs like subnet-0123abcd", "%q is not a subnet ID", id))
-				}
-			}
-		}
-	} else {
-		if n := len(c.AvailabilityZones); n < 2 || n > 4 {
-			add(configError("availabilityZones", "list 2 to 4 zones of aws:region, e.g. [eu-west-1a, eu-west-1b] (the ALB needs two), or set vpcId", "has %d zone(s)", n))
-		}
-		seen := map[string]bool{}
-		for _, az := range c.AvailabilityZones {
-			if !azRe.MatchString(az) || seen[az] {
-				add(configError("availabilityZones", "list distinct zone names such as eu-west-1a", "%q is not a distinct availability zone name", az))
-			}
-			seen[az] = true
-		}
-		if p, err := netip.ParsePrefix(c.VpcCidr); err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 20 || p.Masked() != p {
-			add(configError("vpcCidr", "use an IPv4 network from /16 to /20 such as 10.0.0.0/16", "%q is not a usable VPC CIDR", c.VpcCidr))
-		}
-	}
-	if len(c.NodeInstanceTypes) == 0 {
-		add(configError("nodeInstanceTypes", "list at least one instance type, e.g. [t3.medium]", "is empty"))
-	}
-	if c.NodeMinSize < 1 || c.NodeMinSize > c.NodeDesiredSize || c.NodeDesiredSize > c.NodeMaxSize {
-		add(configError("nodeDesiredSize", "make 1 <= zdt:nodeMinSize <= zdt:nodeDesiredSize <= zdt:nodeMaxSize",
-			"min %d, desired %d, max %d are not ordered", c.NodeMinSize, c.NodeDesiredSize, c.NodeMaxSize))
-	}
-	if c.ECRKeepImages < 1 {
-		add(configError("ecrKeepImages", "keep at least 1 image (the running one)", "is %d", c.ECRKeepImages))
-	}
-	if c.ImagePlatform != "linux/amd64" && c.ImagePlatform != "linux/arm64" {
-		add(configError("imagePlatform", "use linux/amd64 or linux/arm64, matching nodeInstanceTypes", "%q is not a supported platform", c.ImagePlatform))
-	}
-	if c.AppVersion == "" {
-		add(configError("appVersion", "set a version such as v1 (the image tag)", "is empty"))
-	}
-	return errs
-}
-
-// readKubeconfig loads the local platform's kubeconfig contents. A relative
+// readKubeconfig loads the local or existing platform's kubeconfig contents. A relative
 // path is resolved against the project root (the directory of Pulumi.yaml).
 func (c *Config) readKubeconfig(root string) error {
 	path := c.KubeconfigPath

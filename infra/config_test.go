@@ -8,10 +8,13 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/zdt-eks/zdt/components/zerodowntime"
 )
 
 // stacks are the stack files under stacks/.
-var stacks = []string{"dev", "prod", "local"}
+var stacks = []string{"dev", "prod", "local", "existing"}
 
 // providerKeys are the non-project config keys a stack file may set.
 var providerKeys = map[string]bool{"aws:region": true}
@@ -94,13 +97,22 @@ func TestStackFilesSatisfyProjectConfig(t *testing.T) {
 					t.Errorf("%s looks like a secret in plain text; use `pulumi config set --secret`", key)
 				}
 			}
-			// And the program accepts the whole stack.
+			// And the program accepts the whole stack, except prod's
+			// documentation values outside render mode.
 			cfg := stackConfig(t, stack, nil)
-			if stack == "local" {
+			if stack == "local" || stack == "existing" {
 				cfg["zdt:kubeconfigPath"] = writeKubeconfig(t)
 			}
-			if _, err := loadConfig(stack, "", lookup(cfg)); err != nil {
+			_, err := loadConfig(stack, "", lookup(cfg))
+			switch {
+			case stack == "prod" && (err == nil || !strings.Contains(err.Error(), "zdt:host") || !strings.Contains(err.Error(), "zdt:certificateArn")):
+				t.Errorf("stack prod: %v, want its placeholder host and certificate refused", err)
+			case stack != "prod" && err != nil:
 				t.Errorf("stack %s: %v", stack, err)
+			}
+			cfg["zdt:renderDir"] = t.TempDir()
+			if _, err := loadConfig(stack, "", lookup(cfg)); err != nil {
+				t.Errorf("stack %s in render mode: %v", stack, err)
 			}
 		})
 	}
@@ -161,7 +173,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		set  map[string]string
 		want []string
 	}{
-		{"unknown platform", map[string]string{"zdt:platform": "gke"}, []string{"zdt:platform", "use eks or local"}},
+		{"unknown platform", map[string]string{"zdt:platform": "gke"}, []string{"zdt:platform", "use eks, existing or local"}},
 		{"replicas not integer", map[string]string{"zdt:replicas": "3.5"}, []string{"zdt:replicas", "not an integer", "pulumi config set zdt:replicas"}},
 		{"replicas zero", map[string]string{"zdt:replicas": "0"}, []string{"zdt:replicas", "not a pod count"}},
 		{"boolean", map[string]string{"zdt:natGatewayPerAz": "maybe"}, []string{"zdt:natGatewayPerAz", "not a boolean"}},
@@ -175,7 +187,27 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"node sizes", map[string]string{"zdt:nodeMinSize": "3", "zdt:nodeDesiredSize": "2"}, []string{"zdt:nodeDesiredSize", "not ordered"}},
 		{"no instance types", map[string]string{"zdt:nodeInstanceTypes": "[]"}, []string{"zdt:nodeInstanceTypes", "is empty"}},
 		{"kubernetes version", map[string]string{"zdt:kubernetesVersion": "latest"}, []string{"zdt:kubernetesVersion", "1.34"}},
-		{"scheme", map[string]string{"zdt:ingressScheme": "public"}, []string{"zdt:ingressScheme", "internet-facing or internal"}},
+		{"scheme", map[string]string{"zdt:ingressScheme": "public"}, []string{"config zdt:ingressScheme:", "not an ALB scheme"}},
+		{"ingress class", map[string]string{"zdt:ingressClass": "ALB"}, []string{"config zdt:ingressClass:", "not an IngressClass name"}},
+		{"host", map[string]string{"zdt:host": "https://app.corp.internal"}, []string{"config zdt:host:", "not a host name"}},
+		{"certificate", map[string]string{"zdt:certificateArn": "cert-1"}, []string{"config zdt:certificateArn:", "not a certificate ARN"}},
+		{"one replica", map[string]string{"zdt:replicas": "1"}, []string{"config zdt:replicas:", "only pod", "change zdt:replicas"}},
+		{"replicas negative", map[string]string{"zdt:replicas": "-2"}, []string{"config zdt:replicas:", "not a pod count"}},
+		{"timing model", map[string]string{"zdt:healthCheckIntervalSeconds": "400"}, []string{"config zdt:healthCheckIntervalSeconds:", "outside the ALB's range"}},
+		{"app name", map[string]string{"zdt:appName": "Demo"}, []string{"config zdt:appName:", "DNS-1035"}},
+		{"placeholder host", map[string]string{"zdt:host": "app.example.com"}, []string{"config zdt:host:", "placeholder", "pulumi config set zdt:host"}},
+		{"placeholder certificate", map[string]string{"zdt:certificateArn": "arn:aws:acm:eu-west-1:111122223333:certificate/abc"}, []string{"config zdt:certificateArn:", "placeholder"}},
+		{"admin not an ARN", map[string]string{"zdt:adminPrincipalArns": `["deploy"]`}, []string{"config zdt:adminPrincipalArns:", "not an IAM role or user ARN"}},
+		{"admin session", map[string]string{"zdt:adminPrincipalArns": `["arn:aws:sts::210987654321:assumed-role/deploy/gh-1"]`}, []string{"zdt:adminPrincipalArns", "assumed-role session"}},
+		{"principal twice", map[string]string{
+			"zdt:adminPrincipalArns":    `["arn:aws:iam::210987654321:role/ops"]`,
+			"zdt:readOnlyPrincipalArns": `["arn:aws:iam::210987654321:role/ops"]`,
+		}, []string{"config zdt:readOnlyPrincipalArns:", "also in zdt:adminPrincipalArns"}},
+		{"placeholder principal", map[string]string{"zdt:readOnlyPrincipalArns": `["arn:aws:iam::123456789012:role/preview"]`}, []string{"zdt:readOnlyPrincipalArns", "placeholder"}},
+		{"one node", map[string]string{"zdt:nodeMinSize": "1", "zdt:nodeDesiredSize": "1"}, []string{"config zdt:nodeMinSize:", "different nodes"}},
+		{"namespace exists on eks", map[string]string{"zdt:namespaceExists": "true"}, []string{"config zdt:namespaceExists:", "existing and local"}},
+		{"existing needs image", map[string]string{"zdt:platform": "existing", "zdt:kubeconfigPath": empty}, []string{"config zdt:image:", "required on the existing platform"}},
+		{"existing needs kubeconfig", map[string]string{"zdt:platform": "existing", "zdt:image": "r/app:v1"}, []string{"config zdt:kubeconfigPath:", "required on the existing platform"}},
 		{"timing", map[string]string{"zdt:bootSeconds": "0"}, []string{"zdt:bootSeconds", "positive"}},
 		{"namespace", map[string]string{"zdt:namespace": "Demo_NS"}, []string{"zdt:namespace", "not a valid namespace"}},
 		{"platform for image", map[string]string{"zdt:imagePlatform": "windows/amd64"}, []string{"zdt:imagePlatform"}},
@@ -223,5 +255,48 @@ func TestLoadConfigLocalResolvesRelativeKubeconfig(t *testing.T) {
 	}
 	if c.Kubeconfig != "kind: Config\n" {
 		t.Errorf("kubeconfig = %q", c.Kubeconfig)
+	}
+}
+
+// TestNamespaceRulesAgree: config validation accepts exactly the namespace
+// names the component accepts (it delegates to the component).
+func TestNamespaceRulesAgree(t *testing.T) {
+	base := map[string]string{"aws:region": "eu-west-1", "zdt:availabilityZones": `["eu-west-1a","eu-west-1b"]`}
+	for _, ns := range []string{"zdt-demo", "1team", "team-1", "Team", "-a", "a-", "a.b", strings.Repeat("a", 63), strings.Repeat("a", 64)} {
+		cfg := map[string]string{"zdt:namespace": ns}
+		for k, v := range base {
+			cfg[k] = v
+		}
+		_, err := loadConfig("dev", "", lookup(cfg))
+		configRefuses := err != nil && strings.Contains(err.Error(), "config zdt:namespace:")
+		_, _, compErr := zerodowntime.Validate("app", zerodowntime.Args{
+			Namespace: pulumi.String(ns), Image: pulumi.String("img:v1"),
+		})
+		componentRefuses := compErr != nil && strings.Contains(compErr.Error(), "Namespace:")
+		if configRefuses != componentRefuses {
+			t.Errorf("namespace %q: config refuses %v, component refuses %v (%v / %v)", ns, configRefuses, componentRefuses, err, compErr)
+		}
+	}
+}
+
+// TestConfigErrorsNameNoComponentField: a problem found by the component is
+// reported under config keys, never the component's field names.
+func TestConfigErrorsNameNoComponentField(t *testing.T) {
+	_, err := loadConfig("dev", "", lookup(map[string]string{
+		"aws:region": "eu-west-1", "zdt:availabilityZones": `["eu-west-1a","eu-west-1b"]`,
+		"zdt:replicas": "1", "zdt:namespace": "Bad_NS", "zdt:maxRequestSeconds": "90",
+	}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, field := range []string{"Replicas:", "Namespace:", "Timing.MaxRequestSeconds", "Ingress.IdleTimeoutSeconds:"} {
+		if strings.Contains(err.Error(), field) {
+			t.Errorf("error names the component field %q:\n%v", field, err)
+		}
+	}
+	for _, key := range []string{"zdt:replicas", "zdt:namespace", "zdt:maxRequestSeconds"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s:\n%v", key, err)
+		}
 	}
 }

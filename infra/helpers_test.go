@@ -44,7 +44,11 @@ const (
 	typePDB           = "kubernetes:policy/v1:PodDisruptionBudget"
 	typeDockerImage   = "docker:index/image:Image"
 	typeZeroDowntime  = "zdt:components:ZeroDowntimeApp"
+	typeAddon         = "aws:eks/addon:Addon"
+	typeConfigGroup   = "kubernetes:yaml/v2:ConfigGroup"
+	typeNsPatch       = "kubernetes:core/v1:NamespacePatch"
 	tokenECRAuthToken = "aws:ecr/getAuthorizationToken:getAuthorizationToken"
+	tokenAddonVersion = "aws:eks/getAddonVersion:getAddonVersion"
 )
 
 // Values the mocks play back, as AWS and the controller would.
@@ -57,6 +61,7 @@ const (
 	mockRepoDigest  = mockRepoURL + "@" + mockDigest
 	mockHostname    = "k8s-zdtdemo-demoapp-0123456789-1234567890.eu-west-1.elb.amazonaws.com"
 	mockKubeconfig  = `{"apiVersion":"v1","kind":"Config","clusters":[]}`
+	mockCNIVersion  = "v1.20.4-eksbuild.1"
 	oidcStandInName = "eks-oidc-provider"
 )
 
@@ -182,6 +187,15 @@ func mockOutputs(stack string) pulumitest.OutputsFunc {
 
 // mockCalls answers the program's invokes.
 func mockCalls(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	if args.Token == tokenAddonVersion {
+		if args.Args["addonName"].StringValue() != "vpc-cni" {
+			return nil, fmt.Errorf("unexpected add-on %v", args.Args["addonName"])
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"addonName": "vpc-cni", "kubernetesVersion": args.Args["kubernetesVersion"].StringValue(),
+			"version": mockCNIVersion, "id": "vpc-cni",
+		}), nil
+	}
 	if args.Token == tokenECRAuthToken {
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"userName": "AWS", "password": "mock-ecr-password",
@@ -210,7 +224,7 @@ func runStack(t *testing.T, stack string, overrides map[string]string) (*pulumit
 	rec.OnCall(mockCalls)
 	var res resolved
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		if cfg[Project+":platform"] != PlatformLocal {
+		if cfg[Project+":platform"] == PlatformEKS {
 			if _, err := iam.NewOpenIdConnectProvider(ctx, oidcStandInName, &iam.OpenIdConnectProviderArgs{
 				Url:           pulumi.String("https://" + mockOIDCIssuer),
 				ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},

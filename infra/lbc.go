@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	yamlv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/yaml/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -22,6 +23,30 @@ const (
 	lbcReleaseTimeoutSeconds = 600
 )
 
+// lbcCRDFiles are the chart's crds/ files (Helm installs them only on the
+// first install and never upgrades them). They are applied from the
+// controller's source repository at the tag of the chart version: for the
+// 3.x charts the chart version and the controller version (appVersion) are
+// the same, and the chart directory there is what the chart repository
+// publishes.
+var lbcCRDFiles = []string{"crds.yaml", "gateway-crds.yaml"}
+
+// lbcCRDURLs are the URLs of the chart version's CRD files.
+func lbcCRDURLs() []string {
+	var urls []string
+	for _, f := range lbcCRDFiles {
+		urls = append(urls, "https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/v"+
+			LBCChartVersion+"/helm/"+LBCChart+"/crds/"+f)
+	}
+	return urls
+}
+
+// lbcReplicas is the controller's replica count.
+const lbcReplicas = 2
+
+// hostnameTopologyKey spreads pods over nodes.
+const hostnameTopologyKey = "kubernetes.io/hostname"
+
 // irsaAnnotation binds a ServiceAccount to an IAM role (IRSA).
 const irsaAnnotation = "eks.amazonaws.com/role-arn"
 
@@ -29,6 +54,7 @@ const irsaAnnotation = "eks.amazonaws.com/role-arn"
 // the app depend on.
 type LBC struct {
 	Role    *iam.Role
+	CRDs    *yamlv2.ConfigGroup
 	Release *helmv3.Release
 }
 
@@ -61,6 +87,17 @@ func newLBC(ctx *pulumi.Context, cfg Config, net *Network, cl *Cluster) (*LBC, e
 		return nil, wrap("policy attachment", err)
 	}
 
+	// The CRDs as their own resource, from the chart's version: a chart
+	// bump updates them (server-side apply). The release waits for them,
+	// so on destroy they go last, after the controller has removed the
+	// ALBs and its TargetGroupBindings' finalizers.
+	crds, err := yamlv2.NewConfigGroup(ctx, "lbc-crds", &yamlv2.ConfigGroupArgs{
+		Files: pulumi.ToStringArray(lbcCRDURLs()),
+	}, pulumi.Provider(cl.Provider))
+	if err != nil {
+		return nil, wrap("CRDs", err)
+	}
+
 	release, err := helmv3.NewRelease(ctx, "aws-load-balancer-controller", &helmv3.ReleaseArgs{
 		// A fixed name: an unnamed release gets a random suffix, which
 		// changes the chart's fullname and the webhook Service name.
@@ -72,6 +109,8 @@ func newLBC(ctx *pulumi.Context, cfg Config, net *Network, cl *Cluster) (*LBC, e
 			Repo: pulumi.String(LBCChartRepo),
 		},
 		Values: lbcValues(cfg, net.VpcID, role.Arn),
+		// The CRDs are lbc-crds above, kept at the chart's version.
+		SkipCrds: pulumi.Bool(true),
 		// helm --wait (SkipAwait false): the release is created only when
 		// the controller Deployment is ready, i.e. its webhooks serve.
 		SkipAwait:     pulumi.Bool(false),
@@ -80,12 +119,13 @@ func newLBC(ctx *pulumi.Context, cfg Config, net *Network, cl *Cluster) (*LBC, e
 		CleanupOnFail: pulumi.Bool(true),
 		Timeout:       pulumi.Int(lbcReleaseTimeoutSeconds),
 	}, pulumi.Provider(cl.Provider),
-		// Pods need nodes to run on and the role's permissions to reconcile.
-		pulumi.DependsOn([]pulumi.Resource{cl.NodeGroup, attachment}))
+		// Pods need nodes to run on, the role's permissions to reconcile,
+		// and the CRDs to watch.
+		pulumi.DependsOn([]pulumi.Resource{cl.NodeGroup, attachment, crds}))
 	if err != nil {
 		return nil, wrap("helm release", err)
 	}
-	return &LBC{Role: role, Release: release}, nil
+	return &LBC{Role: role, CRDs: crds, Release: release}, nil
 }
 
 // lbcValues are the chart values (helm/aws-load-balancer-controller/values.yaml
@@ -103,12 +143,43 @@ func newLBC(ctx *pulumi.Context, cfg Config, net *Network, cl *Cluster) (*LBC, e
 // controller can always start. The chart has no podMutatorWebhookConfig
 // objectSelector key; the top-level objectSelector would narrow it further
 // and is left unset on purpose: every pod in a labelled namespace gets a gate.
+//
+// Fail makes the controller's availability matter: with both replicas
+// gone, no pod is created in a labelled namespace (and, through the
+// service mutator webhook, also Fail, no Service in the cluster). Hence a
+// PodDisruptionBudget (maxUnavailable 1: a drain takes one replica at a
+// time) and a required one-replica-per-node anti-affinity (the chart's
+// default is only preferred: both replicas could share the node being
+// drained). The rolling update replaces one replica at a time without a
+// surge pod, which the anti-affinity could not place on a two-node cluster.
 func lbcValues(cfg Config, vpcID, roleArn pulumi.StringInput) pulumi.Map {
 	return pulumi.Map{
 		"clusterName":  pulumi.String(cfg.ClusterName),
 		"region":       pulumi.String(cfg.Region), // IMDS may be unreachable from pods (hop limit)
 		"vpcId":        vpcID,
-		"replicaCount": pulumi.Int(2), // two webhook endpoints: one pod can move while the other serves
+		"ingressClass": pulumi.String(cfg.IngressClass), // the class the app's Ingress names
+		"replicaCount": pulumi.Int(lbcReplicas),         // two webhook endpoints: one pod can move while the other serves
+		"podDisruptionBudget": pulumi.Map{
+			"maxUnavailable": pulumi.Int(1),
+		},
+		"affinity": pulumi.Map{
+			"podAntiAffinity": pulumi.Map{
+				"requiredDuringSchedulingIgnoredDuringExecution": pulumi.Array{pulumi.Map{
+					"labelSelector": pulumi.Map{"matchLabels": pulumi.StringMap{
+						"app.kubernetes.io/name":     pulumi.String(LBCChart), // the chart's selector labels
+						"app.kubernetes.io/instance": pulumi.String(LBCReleaseName),
+					}},
+					"topologyKey": pulumi.String(hostnameTopologyKey),
+				}},
+			},
+		},
+		"updateStrategy": pulumi.Map{
+			"type": pulumi.String("RollingUpdate"),
+			"rollingUpdate": pulumi.Map{
+				"maxSurge":       pulumi.Int(0),
+				"maxUnavailable": pulumi.Int(1),
+			},
+		},
 		"serviceAccount": pulumi.Map{
 			"create": pulumi.Bool(true),
 			"name":   pulumi.String(LBCServiceAccount), // fixed: the IRSA trust names it

@@ -145,17 +145,63 @@ func newNetwork(ctx *pulumi.Context, cfg Config) (*Network, error) {
 	return net, nil
 }
 
+// Limits of the VPC the program creates (zdt:vpcCidr, zdt:availabilityZones).
+const (
+	minVPCBits           = 16
+	maxVPCBits           = 20
+	maxAvailabilityZones = 4
+	// albMinSubnetBits and albMinFreeAddresses: an ALB needs subnets of
+	// at least /27 with at least 8 free addresses in each (ELB user guide,
+	// "Subnets for your load balancer"), to scale its nodes.
+	albMinSubnetBits    = 27
+	albMinFreeAddresses = 8
+	// awsReservedAddresses are the addresses AWS reserves in every subnet.
+	awsReservedAddresses = 5
+	// privateSubnetNewBits: a private subnet is 1/8 of the VPC (the VPC CNI
+	// gives every pod an address of its node's subnet).
+	privateSubnetNewBits = 3
+	// publicSubnetNewBits: a public subnet is 1/256 of the VPC, no smaller
+	// than a /27.
+	publicSubnetNewBits = 8
+)
+
 // privateSubnetCIDR is the i-th eighth of the VPC: large, because with the
 // VPC CNI every pod takes an address of its node's subnet.
 func privateSubnetCIDR(vpc netip.Prefix, i int) string {
-	return subnetCIDR(vpc, 3, i)
+	return subnetCIDR(vpc, privateSubnetNewBits, i)
 }
 
-// publicSubnetCIDR is a 1/256 slice in the second half of the VPC, above
-// the at most four private subnets: public subnets hold only the ALB and
-// NAT gateway interfaces.
+// publicSubnetCIDR is the i-th subnet of the second half of the VPC, above
+// the at most four private subnets: 1/256 of the VPC (public subnets hold
+// only the ALB and NAT gateway interfaces), but never smaller than the /27
+// an ALB needs, so that every VPC size zdt:vpcCidr accepts fits an ALB.
 func publicSubnetCIDR(vpc netip.Prefix, i int) string {
-	return subnetCIDR(vpc, 8, 128+i)
+	newBits := min(publicSubnetNewBits, albMinSubnetBits-vpc.Bits())
+	return subnetCIDR(vpc, newBits, 1<<(newBits-1)+i)
+}
+
+// checkSubnetLayout verifies that, for a VPC with azs zones, every subnet
+// of the layout lies in the VPC, overlaps no other, and can hold an ALB.
+func checkSubnetLayout(vpc netip.Prefix, azs int) error {
+	var all []netip.Prefix
+	for i := 0; i < azs; i++ {
+		all = append(all, netip.MustParsePrefix(publicSubnetCIDR(vpc, i)), netip.MustParsePrefix(privateSubnetCIDR(vpc, i)))
+	}
+	for i, p := range all {
+		free := 1<<(32-p.Bits()) - awsReservedAddresses
+		switch {
+		case !vpc.Contains(p.Addr()) || p.Bits() < vpc.Bits():
+			return fmt.Errorf("subnet %s lies outside the VPC %s", p, vpc)
+		case p.Bits() > albMinSubnetBits || free < albMinFreeAddresses:
+			return fmt.Errorf("subnet %s (%d free addresses) is smaller than the /%d with %d free addresses an ALB needs", p, free, albMinSubnetBits, albMinFreeAddresses)
+		}
+		for _, q := range all[i+1:] {
+			if p.Overlaps(q) {
+				return fmt.Errorf("subnets %s and %s overlap", p, q)
+			}
+		}
+	}
+	return nil
 }
 
 // subnetCIDR is the index-th subnet of prefix with newBits more bits of

@@ -36,8 +36,8 @@ func deploy(ctx *pulumi.Context) (outputs, error) {
 	switch {
 	case cfg.Rendering():
 		return programRender(ctx, cfg)
-	case cfg.Platform == PlatformLocal:
-		return programLocal(ctx, cfg)
+	case cfg.UsesKubeconfig():
+		return programKubeconfig(ctx, cfg)
 	}
 	return programEKS(ctx, cfg)
 }
@@ -67,11 +67,11 @@ func programEKS(ctx *pulumi.Context, cfg Config) (outputs, error) {
 	}
 	app, err := newApp(ctx, cfg, appInputs{
 		Provider:  cl.Provider,
-		Namespace: ns.Metadata.Name().Elem(),
+		Namespace: ns.Name,
 		Image:     img.Ref,
 		// The controller's webhooks and the namespace label must be in
 		// place before the first object; on destroy the app goes first.
-		DependsOn: []pulumi.Resource{lbc.Release, ns},
+		DependsOn: []pulumi.Resource{lbc.Release, ns.Resource},
 	})
 	if err != nil {
 		return outputs{}, err
@@ -79,7 +79,7 @@ func programEKS(ctx *pulumi.Context, cfg Config) (outputs, error) {
 	return outputs{
 		ClusterName:      pulumi.String(cl.Name).ToStringOutput(),
 		Kubeconfig:       cl.Kubeconfig,
-		Namespace:        ns.Metadata.Name().Elem(),
+		Namespace:        ns.Name,
 		AlbHostname:      app.AlbHostname,
 		AppURL:           app.URL,
 		ECRRepositoryURL: img.Repository.RepositoryUrl,
@@ -88,17 +88,21 @@ func programEKS(ctx *pulumi.Context, cfg Config) (outputs, error) {
 	}, nil
 }
 
-// localImagePullPolicy: on the local platform images are imported into the
-// node's containerd; there is no registry.
-const localImagePullPolicy = "Never"
-
-// programLocal deploys into an existing cluster (the local lab): the
-// controller (or its emulator) and the image are already there, so only the
-// labelled namespace and the app are created, with the same component.
-func programLocal(ctx *pulumi.Context, cfg Config) (outputs, error) {
-	provider, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{
+// programKubeconfig deploys into a cluster that exists, named by
+// zdt:kubeconfigPath and zdt:kubeContext: the local lab (controller
+// emulated, image imported into the node) or a team's cluster (platform
+// existing: its own AWS Load Balancer Controller, the image from a
+// registry). The controller and the image are not the program's: only the
+// namespace (or its label, zdt:namespaceExists) and the app are, with the
+// same component and timing settings as on eks.
+func programKubeconfig(ctx *pulumi.Context, cfg Config) (outputs, error) {
+	args := &kubernetes.ProviderArgs{
 		Kubeconfig: pulumi.ToSecret(pulumi.String(cfg.Kubeconfig)).(pulumi.StringOutput),
-	})
+	}
+	if cfg.KubeContext != "" {
+		args.Context = pulumi.String(cfg.KubeContext)
+	}
+	provider, err := kubernetes.NewProvider(ctx, "k8s", args)
 	if err != nil {
 		return outputs{}, fmt.Errorf("kubernetes provider: %w", err)
 	}
@@ -106,21 +110,22 @@ func programLocal(ctx *pulumi.Context, cfg Config) (outputs, error) {
 	if err != nil {
 		return outputs{}, err
 	}
+	image := configuredImage(cfg)
 	app, err := newApp(ctx, cfg, appInputs{
 		Provider:        provider,
-		Namespace:       ns.Metadata.Name().Elem(),
-		Image:           pulumi.String(cfg.LocalImage),
-		ImagePullPolicy: localImagePullPolicy,
-		DependsOn:       []pulumi.Resource{ns},
+		Namespace:       ns.Name,
+		Image:           pulumi.String(image),
+		ImagePullPolicy: imagePullPolicy(cfg),
+		DependsOn:       []pulumi.Resource{ns.Resource},
 	})
 	if err != nil {
 		return outputs{}, err
 	}
 	return outputs{
-		Namespace:   ns.Metadata.Name().Elem(),
+		Namespace:   ns.Name,
 		AlbHostname: app.AlbHostname,
 		AppURL:      app.URL,
-		Image:       pulumi.String(cfg.LocalImage).ToStringOutput(),
+		Image:       pulumi.String(image).ToStringOutput(),
 		Timing:      app.Timing.String(),
 	}, nil
 }

@@ -32,6 +32,7 @@ func TestProgramEKSStacks(t *testing.T) {
 		replicas      float64
 		url           string
 		tls           bool
+		overrides     map[string]string
 	}{
 		{
 			stack: "dev", cluster: "zdt-dev", azs: []string{"eu-west-1a", "eu-west-1b"}, natGateways: 1,
@@ -43,12 +44,22 @@ func TestProgramEKSStacks(t *testing.T) {
 			stack: "prod", cluster: "zdt-prod", azs: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, natGateways: 3,
 			instanceTypes: []any{"m6i.large"},
 			scaling:       map[string]any{"minSize": 3.0, "desiredSize": 3.0, "maxSize": 6.0},
-			replicas:      3, url: "https://app.example.com/", tls: true,
+			replicas:      3, url: "https://" + testHost + "/", tls: true,
+			// The stack file's documentation values are refused outside
+			// render mode (TestPlaceholdersRefused): a team sets its own.
+			overrides: map[string]string{"zdt:host": testHost, "zdt:certificateArn": testCertArn},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stack, func(t *testing.T) {
-			rec, out := mustRunStack(t, tc.stack, nil)
+			overrides := map[string]string{
+				"zdt:adminPrincipalArns":    `["` + testDeployRole + `"]`,
+				"zdt:readOnlyPrincipalArns": `["` + testPreviewRole + `"]`,
+			}
+			for k, v := range tc.overrides {
+				overrides[k] = v
+			}
+			rec, out := mustRunStack(t, tc.stack, overrides)
 
 			t.Run("network", func(t *testing.T) {
 				rec.MustFind(t, typeVpc, "vpc")
@@ -82,6 +93,7 @@ func TestProgramEKSStacks(t *testing.T) {
 				for path, want := range map[string]any{
 					"name": tc.cluster, "version": "1.34", "createOidcProvider": true,
 					"skipDefaultNodeGroup": true, "authenticationMode": "API", "vpcId": "vpc-id",
+					"useDefaultVpcCni": true, // no pulumi-eks CNI manifest (kubectl apply of v1.16)
 				} {
 					if got := c.MustGet(t, path); got != want {
 						t.Errorf("cluster %s = %v, want %v", path, got, want)
@@ -104,6 +116,22 @@ func TestProgramEKSStacks(t *testing.T) {
 				if !ng.DependsOn(typeNatGateway, "nat-"+tc.azs[0]) {
 					t.Errorf("node group does not wait for the NAT gateway: nodes could not pull images")
 				}
+				if !ng.DependsOn(typeAddon, "vpc-cni") {
+					t.Errorf("node group does not wait for the VPC CNI add-on")
+				}
+				cni := rec.MustFind(t, typeAddon, "vpc-cni")
+				for path, want := range map[string]any{
+					"clusterName": tc.cluster, "addonName": "vpc-cni", "addonVersion": mockCNIVersion,
+					"resolveConflictsOnCreate": "OVERWRITE", "resolveConflictsOnUpdate": "OVERWRITE",
+				} {
+					if got := cni.MustGet(t, path); got != want {
+						t.Errorf("vpc-cni add-on %s = %v, want %v", path, got, want)
+					}
+				}
+				if !cni.DependsOn(typeEKSCluster, tc.cluster) {
+					t.Errorf("vpc-cni add-on does not wait for the cluster")
+				}
+				assertAccessEntries(t, c)
 				p := rec.MustFind(t, typeK8sProvider, "k8s")
 				if got := p.MustGet(t, "kubeconfig"); got != mockKubeconfig {
 					t.Errorf("kubernetes provider kubeconfig = %v, want the cluster's kubeconfigJson", got)
@@ -164,6 +192,14 @@ func TestProgramEKSStacks(t *testing.T) {
 					{[]any{"values", "serviceAccount", "name"}, "aws-load-balancer-controller"},
 					{[]any{"values", "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"}, "arn:aws:iam::" + mockAccount + ":role/lbc"},
 					{[]any{"values", "podMutatorWebhookConfig", "failurePolicy"}, "Fail"},
+					{[]any{"values", "ingressClass"}, "alb"},
+					{[]any{"values", "podDisruptionBudget", "maxUnavailable"}, 1.0},
+					{[]any{"values", "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", 0, "topologyKey"}, "kubernetes.io/hostname"},
+					{[]any{"values", "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", 0, "labelSelector", "matchLabels", "app.kubernetes.io/name"}, "aws-load-balancer-controller"},
+					{[]any{"values", "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", 0, "labelSelector", "matchLabels", "app.kubernetes.io/instance"}, "aws-load-balancer-controller"},
+					{[]any{"values", "updateStrategy", "rollingUpdate", "maxSurge"}, 0.0},
+					{[]any{"values", "updateStrategy", "rollingUpdate", "maxUnavailable"}, 1.0},
+					{[]any{"skipCrds"}, true},
 				} {
 					if got := rel.MustGet(t, c.path...); got != c.want {
 						t.Errorf("release %v = %v, want %v", c.path, got, c.want)
@@ -174,6 +210,21 @@ func TestProgramEKSStacks(t *testing.T) {
 				}
 				if !rel.DependsOn(typeNodeGroup, tc.cluster+"-nodes") || !rel.DependsOn(typeAttachment, "lbc") {
 					t.Errorf("release must wait for nodes and IAM permissions; deps = %v", rel.Dependencies)
+				}
+				crds := rec.MustFind(t, typeConfigGroup, "lbc-crds")
+				wantFiles := []any{
+					"https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/v3.5.0/helm/aws-load-balancer-controller/crds/crds.yaml",
+					"https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/v3.5.0/helm/aws-load-balancer-controller/crds/gateway-crds.yaml",
+				}
+				if got := crds.MustGet(t, "files"); !reflect.DeepEqual(got, wantFiles) {
+					t.Errorf("CRD files = %v, want the chart version's crds/ %v", got, wantFiles)
+				}
+				if !crds.UsesProvider(typeK8sProvider, "k8s") {
+					t.Errorf("CRDs provider = %q", crds.Provider)
+				}
+				// Created before the controller, deleted after it.
+				if !rel.DependsOn(typeConfigGroup, "lbc-crds") {
+					t.Errorf("release does not depend on the CRDs; deps = %v", rel.Dependencies)
 				}
 			})
 
@@ -268,6 +319,46 @@ func TestProgramEKSStacks(t *testing.T) {
 	}
 }
 
+// Principals and TLS settings of the tests (not documentation values, which
+// the program refuses).
+const (
+	testAccount     = "210987654321"
+	testDeployRole  = "arn:aws:iam::" + testAccount + ":role/zdt-deploy"
+	testPreviewRole = "arn:aws:iam::" + testAccount + ":role/ci/zdt-preview"
+	testHost        = "app.zdt.corp.internal"
+	testCertArn     = "arn:aws:acm:eu-west-1:" + testAccount + ":certificate/5f0c5a7e-1b2c-4d3e-8f9a-0b1c2d3e4f5a"
+)
+
+// assertAccessEntries checks the cluster's access entries: the deploy role
+// cluster-admin, the preview role admin-view (Secrets included), both
+// cluster-wide, keyed by principal.
+func assertAccessEntries(t *testing.T, c pulumitest.Resource) {
+	t.Helper()
+	entries, _ := c.MustGet(t, "accessEntries").(map[string]any)
+	want := map[string]struct{ principal, policyKey, policy string }{
+		"210987654321-role-zdt-deploy":     {testDeployRole, "cluster-admin", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"},
+		"210987654321-role-ci-zdt-preview": {testPreviewRole, "admin-view", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"},
+	}
+	if len(entries) != len(want) {
+		t.Errorf("access entries = %v, want %d", entries, len(want))
+	}
+	for key, w := range want {
+		if got := c.MustGet(t, "accessEntries", key, "principalArn"); got != w.principal {
+			t.Errorf("access entry %s principal = %v, want %s", key, got, w.principal)
+		}
+		policies, _ := c.MustGet(t, "accessEntries", key, "accessPolicies").(map[string]any)
+		if len(policies) != 1 {
+			t.Errorf("access entry %s policies = %v, want exactly %s", key, policies, w.policyKey)
+		}
+		if got := c.MustGet(t, "accessEntries", key, "accessPolicies", w.policyKey, "policyArn"); got != w.policy {
+			t.Errorf("access entry %s policy = %v, want %s", key, got, w.policy)
+		}
+		if got := c.MustGet(t, "accessEntries", key, "accessPolicies", w.policyKey, "accessScope", "type"); got != "cluster" {
+			t.Errorf("access entry %s scope = %v, want cluster", key, got)
+		}
+	}
+}
+
 // assertNamespaceAndApp checks the labelled namespace and the app's
 // objects, their provider and their dependency edges. withLBC says whether
 // the program installed the controller (eks) or found it (local).
@@ -350,6 +441,80 @@ func TestProgramLocalStack(t *testing.T) {
 	}
 }
 
+// TestProgramExistingPlatform deploys into a team's cluster: kubeconfig and
+// context from config, no controller or anything of AWS, only the label on
+// the namespace that exists (never a Namespace object), the image from a
+// registry with IfNotPresent, the IngressClass from config.
+func TestProgramExistingPlatform(t *testing.T) {
+	kubeconfig := writeKubeconfig(t)
+	rec, out := mustRunStack(t, "existing", map[string]string{
+		"zdt:kubeconfigPath": kubeconfig,
+		"zdt:kubeContext":    "team-prod",
+		"zdt:image":          "registry.corp.internal/zdt/demo-app@" + mockDigest,
+		"zdt:ingressClass":   "alb-internal",
+	})
+	for _, typ := range rec.Types() {
+		if strings.HasPrefix(typ, "aws:") || strings.HasPrefix(typ, "eks:") || strings.HasPrefix(typ, "docker:") ||
+			typ == typeRelease || typ == typeConfigGroup {
+			t.Errorf("existing platform registered %s; the team's cluster has its controller and registry", typ)
+		}
+	}
+	p := rec.MustFind(t, typeK8sProvider, "k8s")
+	if kc, secret := unsecret(p.MustGet(t, "kubeconfig")); !secret || kc != "apiVersion: v1\nkind: Config\n" {
+		t.Errorf("provider kubeconfig = %v (secret %v), want the file's contents as a secret", kc, secret)
+	}
+	if got := p.MustGet(t, "context"); got != "team-prod" {
+		t.Errorf("provider context = %v, want zdt:kubeContext", got)
+	}
+
+	if n := len(rec.OfType(typeNamespace)); n != 0 {
+		t.Errorf("%d Namespace objects: an existing namespace must never be created, adopted or deleted", n)
+	}
+	patch := rec.MustFind(t, typeNsPatch, "zdt-demo")
+	if got := patch.MustGet(t, "metadata", "name"); got != "zdt-demo" {
+		t.Errorf("patched namespace = %v", got)
+	}
+	labels := patch.MustGet(t, "metadata", "labels").(map[string]any)
+	if len(labels) != 1 || labels[zerodowntime.ReadinessGateInjectLabel] != zerodowntime.ReadinessGateInjectValue {
+		t.Errorf("namespace patch labels = %v, want only %s=%s", labels, zerodowntime.ReadinessGateInjectLabel, zerodowntime.ReadinessGateInjectValue)
+	}
+	if !patch.UsesProvider(typeK8sProvider, "k8s") {
+		t.Errorf("namespace patch provider = %q", patch.Provider)
+	}
+	for _, typ := range []string{typeService, typeIngress, typeDeployment, typePDB} {
+		res := rec.MustFind(t, typ, "demo-app")
+		if !res.DependsOn(typeNsPatch, "zdt-demo") {
+			t.Errorf("%s does not wait for the namespace label (pods would start without a readiness gate)", typ)
+		}
+	}
+	dep := rec.MustFind(t, typeDeployment, "demo-app")
+	c := dep.MustGet(t, "spec", "template", "spec", "containers", 0).(map[string]any)
+	if c["image"] != "registry.corp.internal/zdt/demo-app@"+mockDigest || c["imagePullPolicy"] != "IfNotPresent" {
+		t.Errorf("image = %v pull %v, want zdt:image with IfNotPresent", c["image"], c["imagePullPolicy"])
+	}
+	if got := rec.MustFind(t, typeIngress, "demo-app").MustGet(t, "spec", "ingressClassName"); got != "alb-internal" {
+		t.Errorf("ingressClassName = %v, want zdt:ingressClass", got)
+	}
+	if out.values[OutputNamespace] != "zdt-demo" || out.values[OutputImage] != "registry.corp.internal/zdt/demo-app@"+mockDigest {
+		t.Errorf("outputs = %v", out.values)
+	}
+}
+
+// TestProgramExistingPlatformCreatesNamespace: without namespaceExists the
+// namespace is created (and labelled) as on the other platforms.
+func TestProgramExistingPlatformCreatesNamespace(t *testing.T) {
+	rec, _ := mustRunStack(t, "existing", map[string]string{
+		"zdt:kubeconfigPath": writeKubeconfig(t), "zdt:namespaceExists": "false",
+	})
+	if n := len(rec.OfType(typeNsPatch)); n != 0 {
+		t.Errorf("%d namespace patches, want the Namespace created", n)
+	}
+	assertNamespaceAndApp(t, rec, false)
+	if _, ok := rec.MustFind(t, typeK8sProvider, "k8s").Get("context"); ok {
+		t.Errorf("provider context set although zdt:kubeContext is empty (the kubeconfig's current context)")
+	}
+}
+
 func TestProgramExistingVPC(t *testing.T) {
 	rec, _ := mustRunStack(t, "dev", map[string]string{
 		"zdt:vpcId":            "vpc-0123abcd",
@@ -381,6 +546,8 @@ func TestProgramRejectsInvalidConfig(t *testing.T) {
 		{"bad replicas", "dev", map[string]string{"zdt:replicas": "three"}, []string{"zdt:replicas", "not an integer"}},
 		{"no zones", "dev", map[string]string{"zdt:availabilityZones": "[]"}, []string{"zdt:availabilityZones", "fix:"}},
 		{"local without kubeconfig", "local", map[string]string{"zdt:kubeconfigPath": ""}, []string{"zdt:kubeconfigPath", "required"}},
+		{"prod placeholders", "prod", nil, []string{"zdt:host", "zdt:certificateArn", "placeholder"}},
+		{"one replica", "dev", map[string]string{"zdt:replicas": "1"}, []string{"config zdt:replicas:", "PodDisruptionBudget"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

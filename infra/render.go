@@ -16,14 +16,9 @@ import (
 const renderImageRepo = "render.invalid/demo-app"
 
 // renderImage is the image reference a rendering shows: the eks
-// placeholder, or the local platform's configured image as is (the program
-// does not build it there either).
-func renderImage(cfg Config) string {
-	if cfg.Platform == PlatformLocal {
-		return cfg.LocalImage
-	}
-	return renderImageRepo + ":" + cfg.AppVersion
-}
+// placeholder, or the local or existing platform's configured image as is
+// (the program does not build it there either).
+func renderImage(cfg Config) string { return configuredImage(cfg) }
 
 // programRender is render mode (config zdt:renderDir, set by `make render`),
 // on any platform: the one kubernetes provider writes every object as YAML
@@ -56,21 +51,18 @@ func programRender(ctx *pulumi.Context, cfg Config) (outputs, error) {
 	if err != nil {
 		return outputs{}, err
 	}
-	in := appInputs{
-		Provider:  provider,
-		Namespace: ns.Metadata.Name().Elem(),
-		Image:     pulumi.String(renderImage(cfg)),
-		DependsOn: []pulumi.Resource{ns},
-	}
-	if cfg.Platform == PlatformLocal {
-		in.ImagePullPolicy = localImagePullPolicy
-	}
-	app, err := newApp(ctx, cfg, in)
+	app, err := newApp(ctx, cfg, appInputs{
+		Provider:        provider,
+		Namespace:       ns.Name,
+		Image:           pulumi.String(renderImage(cfg)),
+		ImagePullPolicy: imagePullPolicy(cfg),
+		DependsOn:       []pulumi.Resource{ns.Resource},
+	})
 	if err != nil {
 		return outputs{}, err
 	}
 	return outputs{
-		Namespace:   ns.Metadata.Name().Elem(),
+		Namespace:   ns.Name,
 		AlbHostname: app.AlbHostname,
 		AppURL:      app.URL,
 		Image:       pulumi.String(renderImage(cfg)).ToStringOutput(),

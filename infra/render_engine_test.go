@@ -46,7 +46,7 @@ func TestRenderThroughEngine(t *testing.T) {
 		"1-manifest/v1-namespace-default-zdt-demo.yaml",
 		"1-manifest/v1-service-zdt-demo-demo-app.yaml",
 	}
-	for _, stack := range []string{"dev", "prod", "local"} {
+	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), stack)
 			if _, err := engine.Render(context.Background(), engine.Options{

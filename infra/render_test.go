@@ -23,12 +23,14 @@ func TestProgramRender(t *testing.T) {
 		{stack: "dev", image: "render.invalid/demo-app:v1", pullPolicy: "IfNotPresent"},
 		{stack: "prod", image: "render.invalid/demo-app:v1", pullPolicy: "IfNotPresent", tls: true},
 		{stack: "local", image: "docker.io/zdt/demo-app:v1", pullPolicy: "Never"},
+		// namespaceExists: a rendering shows the Namespace with its label.
+		{stack: "existing", image: "docker.io/zdt/demo-app:v1", pullPolicy: "IfNotPresent"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stack, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "manifests")
 			overrides := map[string]string{"zdt:renderDir": dir}
-			if tc.stack == "local" {
+			if tc.stack == "local" || tc.stack == "existing" {
 				// Rendering never reads the kubeconfig: a missing file is fine.
 				overrides["zdt:kubeconfigPath"] = filepath.Join(t.TempDir(), "does-not-exist")
 			}
@@ -40,7 +42,7 @@ func TestProgramRender(t *testing.T) {
 				}
 				typ := r.Type
 				if strings.HasPrefix(typ, "aws:") || strings.HasPrefix(typ, "eks:") || strings.HasPrefix(typ, "docker:") ||
-					strings.HasPrefix(typ, "kubernetes:helm") || typ == typeRelease {
+					strings.HasPrefix(typ, "kubernetes:helm") || typ == typeRelease || typ == typeConfigGroup || typ == typeNsPatch {
 					t.Errorf("render mode registered %s %s; it must create nothing that needs AWS or a cluster", typ, r.Name)
 				}
 			}

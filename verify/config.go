@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -46,8 +47,14 @@ type Config struct {
 	// names must be unique.
 	Targets []Target
 	// Host, when set, is sent as the Host header (e.g. to reach an Ingress
-	// rule by name through an IP address).
+	// rule by name through an IP address) and, for https targets, is the
+	// TLS server name: SNI and the certificate check use it, not the URL's
+	// host (an ALB serves the certificate of the host, not of its own DNS
+	// name). A port in Host is not part of the server name.
 	Host string
+	// RootCAs, when set, replaces the system's roots for verifying https
+	// targets (a private CA). Verification is never turned off.
+	RootCAs *x509.CertPool
 	// Rate is the open-loop request rate per target in requests per second
 	// (default DefaultRate). Requests are started on schedule whether or not
 	// earlier ones have answered.

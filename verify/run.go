@@ -80,7 +80,7 @@ type targetRun struct {
 func newRun(cfg Config) *run {
 	r := &run{cfg: cfg, began: time.Now(), done: make(chan struct{})}
 	for _, t := range cfg.Targets {
-		tr := newTransport(!cfg.DisableKeepAlive, cfg.Timeout)
+		tr := newTransport(!cfg.DisableKeepAlive, cfg.Timeout, tlsConfig(cfg))
 		r.targets = append(r.targets, &targetRun{
 			target:    t,
 			transport: tr,

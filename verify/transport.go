@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -51,8 +52,9 @@ type errorRecord struct {
 // many idle connections per host, certificate verification on), except that
 // compression is off since bodies are discarded anyway; keep-alive is
 // configured here because vegeta.KeepAlive only works on its built-in
-// transport, which cannot be wrapped.
-func newTransport(keepAlive bool, timeout time.Duration) *classifyingTransport {
+// transport, which cannot be wrapped. tlsConf is the TLS client
+// configuration (tlsConfig).
+func newTransport(keepAlive bool, timeout time.Duration, tlsConf *tls.Config) *classifyingTransport {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	if !keepAlive {
 		dialer.KeepAlive = -1
@@ -60,12 +62,28 @@ func newTransport(keepAlive bool, timeout time.Duration) *classifyingTransport {
 	base := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         dialer.DialContext,
-		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     tlsConf,
 		MaxIdleConnsPerHost: 10000,
 		DisableKeepAlives:   !keepAlive,
 		DisableCompression:  true,
 	}
 	return &classifyingTransport{base: base, timeout: timeout}
+}
+
+// tlsConfig is the TLS client configuration of a run: certificate
+// verification always on, against cfg.RootCAs when set, and with cfg.Host
+// (without a port) as the server name when set. An empty ServerName lets
+// net/http use the URL's host.
+func tlsConfig(cfg Config) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName(cfg.Host), RootCAs: cfg.RootCAs}
+}
+
+// serverName is host without a port (and without IPv6 brackets).
+func serverName(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 }
 
 // RoundTrip implements http.RoundTripper.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -37,6 +38,7 @@ type env struct {
 type options struct {
 	targets       []verify.Target
 	host          string
+	rootCAs       *x509.CertPool
 	rate          int
 	maxWorkers    uint64
 	timeout       time.Duration
@@ -128,6 +130,7 @@ func config(opts options, d *display) verify.Config {
 	cfg := verify.Config{
 		Targets:          opts.targets,
 		Host:             opts.host,
+		RootCAs:          opts.rootCAs,
 		Rate:             opts.rate,
 		MaxWorkers:       opts.maxWorkers,
 		Timeout:          opts.timeout,
@@ -195,7 +198,12 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 		}
 		return err
 	})
-	fs.StringVar(&opts.host, "host", "", "Host header to send (default: the URL's host)")
+	fs.StringVar(&opts.host, "host", "", "Host header to send, and for https the TLS server name the certificate is verified for (default: the URL's host)")
+	fs.Func("cacert", "PEM `file` of CA certificates to verify https targets with instead of the system's", func(path string) error {
+		pool, err := loadCACerts(path)
+		opts.rootCAs = pool
+		return err
+	})
 	fs.IntVar(&opts.rate, "rate", verify.DefaultRate, "requests per second per target, open loop")
 	fs.Uint64Var(&opts.maxWorkers, "max-workers", 0, "max requests in flight per target (default rate × timeout + 1)")
 	fs.DurationVar(&opts.timeout, "timeout", verify.DefaultTimeout, "per-request timeout (connect, headers and body)")
@@ -212,6 +220,19 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// loadCACerts reads a PEM file of CA certificates.
+func loadCACerts(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return pool, nil
 }
 
 // parseTarget parses a name=URL pair.

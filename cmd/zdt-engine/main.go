@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, program pulumi.RunFunc, stdout, std
 		expectNone = fs.Bool("expect-no-changes", false, "preview/up: fail when any resource would change")
 		cfg        = configFlags{}
 	)
-	fs.Var(cfg, "config", "override a config value, key=value (repeatable; key without ':' is in the project's namespace)")
+	fs.Var(cfg, "config", "override a config value, key=value (repeatable; key without ':' is in the project's namespace; typed as Pulumi.yaml declares the key, strings kept exactly as given)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: zdt-engine [flags] %s|render\n", strings.Join(actionNames(), "|"))
 		fs.PrintDefaults()

@@ -102,6 +102,9 @@ type IngressArgs struct {
 	Host pulumi.StringInput
 	// Paths routed to the app, each a prefix starting with "/". Default ["/"].
 	Paths []string
+	// ClassName is the IngressClass the cluster's AWS Load Balancer
+	// Controller serves. Default IngressClassALB ("alb", the chart's).
+	ClassName string
 	// GroupName joins an IngressGroup that shares one ALB
 	// (alb.ingress.kubernetes.io/group.name).
 	GroupName string
@@ -159,6 +162,9 @@ func (a Args) withDefaults(name string) Args {
 	}
 	if len(a.Ingress.Paths) == 0 {
 		a.Ingress.Paths = []string{"/"}
+	}
+	if a.Ingress.ClassName == "" {
+		a.Ingress.ClassName = IngressClassALB
 	}
 	if a.Ingress.Scheme == "" {
 		a.Ingress.Scheme = DefaultScheme

@@ -26,7 +26,7 @@ func ingressArgs(a Args, t Timing) *networkingv1.IngressArgs {
 			Annotations: ingressAnnotations(a, t),
 		},
 		Spec: &networkingv1.IngressSpecArgs{
-			IngressClassName: pulumi.String(IngressClassALB),
+			IngressClassName: pulumi.String(a.Ingress.ClassName),
 			Rules:            networkingv1.IngressRuleArray{ingressRule(a)},
 		},
 	}

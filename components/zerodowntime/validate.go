@@ -47,6 +47,7 @@ var argRules = []argRule{
 	checkEnv,
 	checkIngressPaths,
 	checkIngressGroupAndScheme,
+	checkIngressClassName,
 	checkIngressHost,
 	checkTLS,
 	checkIdleTimeout,
@@ -265,6 +266,14 @@ func checkIngressGroupAndScheme(a Args) error {
 		errs = append(errs, fieldErr([]string{"Ingress.Scheme"}, "use internal or internet-facing", "%q is not an ALB scheme", s))
 	}
 	return errors.Join(errs...)
+}
+
+func checkIngressClassName(a Args) error {
+	if c := a.Ingress.ClassName; len(c) <= 253 && groupPattern.MatchString(c) {
+		return nil
+	}
+	return fieldErr([]string{"Ingress.ClassName"}, "use the name of the IngressClass your AWS Load Balancer Controller serves (kubectl get ingressclass), e.g. alb",
+		"%q is not an IngressClass name", a.Ingress.ClassName)
 }
 
 func checkIngressHost(a Args) error {

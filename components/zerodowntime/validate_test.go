@@ -45,6 +45,7 @@ func TestValidateArgs(t *testing.T) {
 		{"group name uppercase", func(a *Args) { a.Ingress.GroupName = "Public" }, []string{"Ingress.GroupName"}},
 		{"group name too long", func(a *Args) { a.Ingress.GroupName = strings.Repeat("g", 64) }, []string{"Ingress.GroupName"}},
 		{"scheme", func(a *Args) { a.Ingress.Scheme = "public" }, []string{"Ingress.Scheme"}},
+		{"ingress class", func(a *Args) { a.Ingress.ClassName = "ALB class" }, []string{"Ingress.ClassName"}},
 		{"host", func(a *Args) { a.Ingress.Host = pulumi.String("https://app.example.com") }, []string{"Ingress.Host"}},
 		{"tls without certificates", func(a *Args) { a.Ingress.TLS = &TLSArgs{} }, []string{"Ingress.TLS.CertificateArns"}},
 		{"tls empty certificates", func(a *Args) { a.Ingress.TLS = &TLSArgs{CertificateArns: pulumi.StringArray{}} }, []string{"Ingress.TLS.CertificateArns"}},

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 // Settings are the emulated delays and the behaviours that have no documented
@@ -110,7 +112,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		RegistrationDelay:              3 * time.Second,
 		DeregistrationPropagationDelay: 10 * time.Second,
-		DefaultDeregistrationDelay:     300 * time.Second,
+		DefaultDeregistrationDelay:     lbc.DefaultDeregistrationDelaySeconds * time.Second,
 		RequeueDuration:                15 * time.Second,
 		NoUsableTargetStatus:           http.StatusBadGateway,
 		ConnectTimeout:                 10 * time.Second,

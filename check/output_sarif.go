@@ -32,14 +32,15 @@ func (r Report) WriteSARIF(w io.Writer) error {
 	run.AddRule("inputs").WithDescription("The zdt.dev/... annotations hold whole seconds.")
 	for _, a := range r.Apps {
 		for _, f := range a.Findings {
-			run.AddResult(sarifResult(run, a, f))
+			sarifResult(run, a, f) // CreateResultForRule adds it to the run
 		}
 	}
 	log.AddRun(run)
 	return log.PrettyWrite(w)
 }
 
-func sarifResult(run *sarif.Run, a AppReport, f Finding) *sarif.Result {
+// sarifResult adds one finding to the run as a result.
+func sarifResult(run *sarif.Run, a AppReport, f Finding) {
 	msg := fmt.Sprintf("%s %s (mechanism %s, app %s/%s): %s. Fix: %s.", f.Object, f.Field, f.Mechanism, a.Namespace, a.Name, f.Why, f.Fix)
 	if len(f.Predicts) > 0 {
 		msg += " Predicts: " + formatFailures(f.Predicts) + "."
@@ -56,7 +57,6 @@ func sarifResult(run *sarif.Run, a AppReport, f Finding) *sarif.Result {
 	pb.AddString("field", f.Field)
 	pb.AddInteger("document", f.Location.Document)
 	res.AttachPropertyBag(pb)
-	return res
 }
 
 func sarifLevel(s Severity) string {

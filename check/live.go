@@ -5,6 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
@@ -17,34 +22,34 @@ import (
 // not read (they need the LBC's CRD client).
 func FromCluster(ctx context.Context, cs kubernetes.Interface, namespace string) ([]Object, error) {
 	opts := metav1.ListOptions{}
-	var items []any
-	collect := func(what string, list any, err error) error {
+	var items []kindList
+	collect := func(kind schema.GroupVersionKind, list any, err error) error {
 		if err != nil {
-			return fmt.Errorf("listing %s: %w", what, err)
+			return fmt.Errorf("listing %ss: %w", kind.Kind, err)
 		}
-		items = append(items, list)
+		items = append(items, kindList{kind, list})
 		return nil
 	}
 	steps := []func() error{
 		func() error {
 			l, err := cs.AppsV1().Deployments(namespace).List(ctx, opts)
-			return collect("deployments", l, err)
+			return collect(appsv1.SchemeGroupVersion.WithKind("Deployment"), l, err)
 		},
 		func() error {
 			l, err := cs.CoreV1().Services(namespace).List(ctx, opts)
-			return collect("services", l, err)
+			return collect(corev1.SchemeGroupVersion.WithKind("Service"), l, err)
 		},
 		func() error {
 			l, err := cs.NetworkingV1().Ingresses(namespace).List(ctx, opts)
-			return collect("ingresses", l, err)
+			return collect(networkingv1.SchemeGroupVersion.WithKind("Ingress"), l, err)
 		},
 		func() error {
 			l, err := cs.PolicyV1().PodDisruptionBudgets(namespace).List(ctx, opts)
-			return collect("poddisruptionbudgets", l, err)
+			return collect(policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"), l, err)
 		},
 		func() error {
 			l, err := cs.AutoscalingV2().HorizontalPodAutoscalers(namespace).List(ctx, opts)
-			return collect("horizontalpodautoscalers", l, err)
+			return collect(autoscalingv2.SchemeGroupVersion.WithKind("HorizontalPodAutoscaler"), l, err)
 		},
 		func() error { return collectNamespaces(ctx, cs, namespace, collect) },
 	}
@@ -56,25 +61,25 @@ func FromCluster(ctx context.Context, cs kubernetes.Interface, namespace string)
 	return decodeLists(items)
 }
 
-func collectNamespaces(ctx context.Context, cs kubernetes.Interface, namespace string, collect func(string, any, error) error) error {
+func collectNamespaces(ctx context.Context, cs kubernetes.Interface, namespace string, collect func(schema.GroupVersionKind, any, error) error) error {
+	kind := corev1.SchemeGroupVersion.WithKind("Namespace")
 	if namespace == "" {
 		l, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
-		return collect("namespaces", l, err)
+		return collect(kind, l, err)
 	}
 	ns, err := cs.CoreV1().Namespaces().Get(ctx, namespace, metav1.GetOptions{})
 	if err != nil {
-		return collect("namespace "+namespace, nil, err)
+		return collect(kind, nil, err)
 	}
-	ns.APIVersion, ns.Kind = "v1", "Namespace"
-	return collect("namespace", map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{ns}}, nil)
+	return collect(kind, map[string]any{"items": []any{ns}}, nil)
 }
 
 // decodeLists runs typed lists through the same decoder as files, so a
 // live object is checked exactly like its manifest.
-func decodeLists(lists []any) ([]Object, error) {
+func decodeLists(lists []kindList) ([]Object, error) {
 	var out []Object
-	for i, l := range lists {
-		js, err := json.Marshal(l)
+	for _, l := range lists {
+		js, err := json.Marshal(l.list)
 		if err != nil {
 			return nil, fmt.Errorf("encoding cluster objects: %w", err)
 		}
@@ -84,10 +89,9 @@ func decodeLists(lists []any) ([]Object, error) {
 		if err := json.Unmarshal(js, &raw); err != nil {
 			return nil, fmt.Errorf("decoding cluster objects: %w", err)
 		}
-		kind := listKinds[i]
 		for j, item := range raw.Items {
 			// Typed lists from client-go leave apiVersion and kind empty.
-			item["apiVersion"], item["kind"] = kind.GroupVersion().String(), kind.Kind
+			item["apiVersion"], item["kind"] = l.kind.GroupVersion().String(), l.kind.Kind
 			b, _ := json.Marshal(item)
 			objs, err := decodeJSON(Location{File: "cluster", Document: j + 1}, b)
 			if err != nil {
@@ -99,12 +103,8 @@ func decodeLists(lists []any) ([]Object, error) {
 	return out, nil
 }
 
-// listKinds are the kinds FromCluster lists, in its order.
-var listKinds = []schema.GroupVersionKind{
-	{Group: "apps", Version: "v1", Kind: "Deployment"},
-	{Version: "v1", Kind: "Service"},
-	{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"},
-	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
-	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
-	{Version: "v1", Kind: "Namespace"},
+// kindList is a list read from the cluster and the kind of its items.
+type kindList struct {
+	kind schema.GroupVersionKind
+	list any
 }

@@ -137,6 +137,17 @@ render-check: render ## Render twice and require byte-identical manifests (what 
 	  echo "    stack $$s: $$(find $(RENDER_OUT)/$$s -name '*.yaml' | wc -l) manifests, byte-identical across two renders"; \
 	done
 
+# zdt check on the rendered stacks (after `make render`): text for a person;
+# CHECK_ARGS adds flags, e.g. CHECK_ARGS="-o sarif" or "--fail-on error".
+CHECK_ARGS ?=
+
+.PHONY: check
+check: render ## Render the stacks, then run `zdt check` on out/manifests (STACK=dev for one).
+	@for s in $(RENDER_STACKS); do \
+	  echo "==> zdt check $(RENDER_OUT)/$$s"; \
+	  $(GO) run ./cmd/zdt check $(CHECK_ARGS) $(RENDER_OUT)/$$s || exit $$?; \
+	done
+
 # Workflow lint: actionlint, pinned here, built once into the cache; `make
 # test` runs it (an added prerequisite), and fails when it cannot build it.
 ACTIONLINT_VERSION := v1.7.7

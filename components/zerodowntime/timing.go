@@ -159,6 +159,27 @@ func (t Timing) StartupBudgetSeconds() int {
 	return t.Startup.PeriodSeconds * t.Startup.FailureThreshold
 }
 
+// InClusterPropagationSeconds is the platform's bound on how long kube-proxy
+// keeps sending new connections to a pod after it is marked for deletion.
+func InClusterPropagationSeconds() int { return inClusterPropagationSeconds }
+
+// RequiredPreStopSeconds is the shortest preStop sleep that keeps a pod
+// serving until nothing routes to it: kube-proxy inside the cluster, and,
+// when behindALB, the LBC and the ALB too (DeregistrationPropagationSeconds).
+func (t Timing) RequiredPreStopSeconds(behindALB bool) int {
+	if !behindALB {
+		return inClusterPropagationSeconds
+	}
+	return max(inClusterPropagationSeconds, t.DeregistrationPropagationSeconds)
+}
+
+// GracePeriodFor is the terminationGracePeriodSeconds a pod with the given
+// preStop sleep needs: the sleep, the app's drain, and the margin before
+// SIGKILL (the grace period counts from the start of preStop).
+func (t Timing) GracePeriodFor(preStopSeconds int) int {
+	return preStopSeconds + t.DrainSeconds + killMarginSeconds
+}
+
 // BatchSeconds is the expected worst-case time for one rollout batch: boot,
 // registration, passing the ALB's healthy threshold, and minReadySeconds.
 func (t Timing) BatchSeconds() int {

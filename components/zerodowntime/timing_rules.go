@@ -104,8 +104,8 @@ func checkStartupCoversBoot(in TimingArgs, t Timing) error {
 		t.StartupBudgetSeconds(), in.BootSeconds)
 }
 
-func checkPreStopCoversPropagation(in TimingArgs, t Timing) error {
-	need := max(inClusterPropagationSeconds, in.DeregistrationPropagationSeconds)
+func checkPreStopCoversPropagation(_ TimingArgs, t Timing) error {
+	need := t.RequiredPreStopSeconds(true)
 	if t.PreStopSeconds >= need {
 		return nil
 	}

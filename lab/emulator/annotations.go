@@ -18,8 +18,8 @@ type TargetType string
 
 // Target types of the LBC's target-type annotation.
 const (
-	TargetTypeIP       TargetType = "ip"
-	TargetTypeInstance TargetType = "instance"
+	TargetTypeIP       TargetType = lbc.TargetTypeIP
+	TargetTypeInstance TargetType = lbc.TargetTypeInstance
 )
 
 // ErrUnsupportedTargetType marks an Ingress backend whose target type the
@@ -66,25 +66,18 @@ type LoadBalancerConfig struct {
 	IdleTimeout time.Duration
 }
 
-// LBC defaults for Ingress target groups (annotations.md; alb-behaviour.md
-// "Health checks").
+// LBC defaults for Ingress target groups (internal/lbc, one place).
 const (
-	defaultHealthCheckPath     = "/"
-	defaultHealthCheckInterval = 15 * time.Second
-	defaultHealthCheckTimeout  = 5 * time.Second
-	defaultHealthyThreshold    = 2
-	defaultUnhealthyThreshold  = 2
-	defaultSuccessCodes        = "200"
+	defaultHealthCheckPath     = lbc.DefaultHealthCheckPath
+	defaultHealthCheckInterval = lbc.DefaultHealthCheckIntervalSeconds * time.Second
+	defaultHealthCheckTimeout  = lbc.DefaultHealthCheckTimeoutSeconds * time.Second
+	defaultHealthyThreshold    = lbc.DefaultHealthyThreshold
+	defaultUnhealthyThreshold  = lbc.DefaultUnhealthyThreshold
+	defaultSuccessCodes        = lbc.DefaultSuccessCodes
 )
 
-// IsALBIngress tells whether the LBC (and so the emulator) manages ing: the
-// legacy class annotation when present, else spec.ingressClassName.
-func IsALBIngress(ing *networkingv1.Ingress) bool {
-	if class, ok := ing.Annotations[lbc.AnnotationIngressClass]; ok {
-		return class == lbc.IngressClassALB
-	}
-	return ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName == lbc.IngressClassALB
-}
+// IsALBIngress tells whether the LBC (and so the emulator) manages ing.
+func IsALBIngress(ing *networkingv1.Ingress) bool { return lbc.IsALBIngress(ing) }
 
 // annotationSource looks an annotation up on the Service first, then on the
 // Ingress: the LBC lets Service annotations override target-group settings.
@@ -233,7 +226,7 @@ func (p *parser) targetGroupAttributes(cfg *TargetGroupConfig) {
 	if !ok {
 		return
 	}
-	attrs, err := parseAttributes(raw)
+	attrs, err := lbc.ParseAttributes(raw)
 	if err != nil {
 		p.fail(lbc.AnnotationTargetGroupAttrs, raw, err.Error())
 		return
@@ -254,23 +247,6 @@ func (p *parser) targetGroupAttributes(cfg *TargetGroupConfig) {
 	}
 }
 
-// parseAttributes parses the LBC's comma-separated key=value attribute list.
-func parseAttributes(raw string) (map[string]string, error) {
-	attrs := map[string]string{}
-	for _, pair := range strings.Split(raw, ",") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(pair, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("attribute %q is not key=value", pair)
-		}
-		attrs[strings.TrimSpace(k)] = strings.TrimSpace(v)
-	}
-	return attrs, nil
-}
-
 var groupNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 
 // ParseLoadBalancerConfig reads the load-balancer level annotations of an
@@ -287,7 +263,7 @@ func ParseLoadBalancerConfig(ingressAnn map[string]string, s Settings) (LoadBala
 		}
 	}
 	if raw, ok := ingressAnn[lbc.AnnotationLoadBalancerAttrs]; ok {
-		attrs, err := parseAttributes(raw)
+		attrs, err := lbc.ParseAttributes(raw)
 		if err != nil {
 			errs = append(errs, &AnnotationError{Key: lbc.AnnotationLoadBalancerAttrs, Value: raw, Reason: err.Error()})
 		} else if v, ok := attrs[lbc.AttrIdleTimeout]; ok {

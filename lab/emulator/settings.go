@@ -7,6 +7,8 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+
+	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
 // Settings are the emulated delays and the behaviours that have no documented
@@ -142,7 +144,7 @@ func DefaultSettings() Settings {
 		ALBNodes:                    3,
 		CheckPhaseJitter:            true,
 		InitialHealthyAfterOneCheck: true,
-		DefaultDeregistrationDelay:  300 * time.Second,
+		DefaultDeregistrationDelay:  lbc.DefaultDeregistrationDelaySeconds * time.Second,
 		RequeueDuration:             15 * time.Second,
 		NoUsableTargetStatus:        http.StatusBadGateway,
 		ConnectTimeout:              10 * time.Second,

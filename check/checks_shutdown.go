@@ -163,7 +163,7 @@ func deregistrationFindings(a *App, b Backend, delay int) []Finding {
 		return []Finding{{Severity: SeverityInfo, Mechanism: MechanismNone, Object: b.Obj.Ref(), Field: field, Location: b.Obj.Location,
 			Why: fmt.Sprintf("deregistration delay %d s outlasts the pod (grace period %d s): targets linger in draining long after their pod is gone, slowing rollouts and LBC reconciles",
 				delay, gracePeriod(a.podSpec())),
-			Fix: fmt.Sprintf("set %s=%d (the longest request plus a margin)", lbc.AttrDeregistrationDelay, want)}}
+			Fix: fmt.Sprintf("set %s=%d (the preStop, plus the longest request, plus a margin: the model's value)", lbc.AttrDeregistrationDelay, want)}}
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ type Backend struct {
 	TargetType    string
 	TargetTypeSet bool
 	// annotations resolves LBC annotations: Service first, then Ingress.
-	annotations annotationSource
+	annotations lbc.AnnotationSource
 }
 
 // PDBRef is a PodDisruptionBudget selecting an app's pods.
@@ -80,21 +80,6 @@ type PDBRef struct {
 type HPARef struct {
 	Obj Object
 	HPA *hpa
-}
-
-// annotationSource looks an LBC annotation up on the Service first, then on
-// the Ingress: the LBC lets Service annotations override the Ingress's.
-type annotationSource struct {
-	service map[string]string
-	ingress map[string]string
-}
-
-func (a annotationSource) get(key string) (string, bool) {
-	if v, ok := a.service[key]; ok {
-		return v, true
-	}
-	v, ok := a.ingress[key]
-	return v, ok
 }
 
 // index holds the inputs by kind.
@@ -231,7 +216,7 @@ func attachBackends(ix *index, apps []*App) []*App {
 		for _, a := range apps {
 			for _, s := range a.Services {
 				if s.Obj.meta.Name == b.Service && ix.ns(s.Obj) == ix.ns(b.Obj) {
-					b.annotations.service = s.Service.Annotations
+					b.annotations.Service = s.Service.Annotations
 					a.Backends = append(a.Backends, b)
 					found = true
 				}
@@ -249,7 +234,7 @@ func backends(ix *index) []Backend {
 	var out []Backend
 	for _, o := range ix.ingresses {
 		ing := o.typed.(*networkingv1.Ingress)
-		base := Backend{Obj: o, Ingress: ing, ALB: lbc.IsALBIngress(ing), annotations: annotationSource{ingress: ing.Annotations}}
+		base := Backend{Obj: o, Ingress: ing, ALB: lbc.IsALBIngress(ing), annotations: lbc.AnnotationSource{Ingress: ing.Annotations}}
 		seen := map[string]bool{}
 		add := func(svc *networkingv1.IngressServiceBackend, field string) {
 			if svc == nil || seen[svc.Name] {
@@ -279,7 +264,7 @@ func backends(ix *index) []Backend {
 	}
 	for i := range out {
 		if out[i].Ingress != nil {
-			out[i].TargetType, out[i].TargetTypeSet = out[i].annotations.get(lbc.AnnotationTargetType)
+			out[i].TargetType, out[i].TargetTypeSet = out[i].annotations.Get(lbc.AnnotationTargetType)
 		}
 		if !out[i].TargetTypeSet {
 			out[i].TargetType = lbc.DefaultTargetType

@@ -75,7 +75,7 @@ func parseHealthCheck(b Backend) (healthCheck, []Finding) {
 	hc := healthCheck{path: lbc.DefaultHealthCheckPath}
 	var bad []Finding
 	num := func(key string, def int) int {
-		raw, ok := b.annotations.get(key)
+		raw, ok := b.annotations.Get(key)
 		if !ok {
 			return def
 		}
@@ -86,7 +86,7 @@ func parseHealthCheck(b Backend) (healthCheck, []Finding) {
 		}
 		return n
 	}
-	if p, ok := b.annotations.get(lbc.AnnotationHealthCheckPath); ok {
+	if p, ok := b.annotations.Get(lbc.AnnotationHealthCheckPath); ok {
 		hc.path = p
 	}
 	hc.interval = num(lbc.AnnotationHealthCheckInt, lbc.DefaultHealthCheckIntervalSeconds)

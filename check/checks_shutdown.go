@@ -123,7 +123,7 @@ func checkDeregistrationDelay(a *App) []Finding {
 			continue // a TGB's target group attributes live in AWS
 		}
 		delay := lbc.DefaultDeregistrationDelaySeconds
-		raw, set := b.annotations.get(lbc.AnnotationTargetGroupAttrs)
+		raw, set := b.annotations.Get(lbc.AnnotationTargetGroupAttrs)
 		if set {
 			attrs, err := lbc.ParseAttributes(raw)
 			if v, ok := attrs[lbc.AttrDeregistrationDelay]; err == nil && ok {

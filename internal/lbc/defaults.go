@@ -55,3 +55,20 @@ func IsALBIngress(ing *networkingv1.Ingress) bool {
 	}
 	return ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName == IngressClassALB
 }
+
+// AnnotationSource looks an LBC annotation up on the Service first, then on
+// the Ingress: the LBC lets Service annotations override the Ingress's
+// target-group settings.
+type AnnotationSource struct {
+	Service map[string]string
+	Ingress map[string]string
+}
+
+// Get returns the annotation's value and whether either object sets it.
+func (a AnnotationSource) Get(key string) (string, bool) {
+	if v, ok := a.Service[key]; ok {
+		return v, true
+	}
+	v, ok := a.Ingress[key]
+	return v, ok
+}

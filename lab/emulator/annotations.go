@@ -79,27 +79,12 @@ const (
 // IsALBIngress tells whether the LBC (and so the emulator) manages ing.
 func IsALBIngress(ing *networkingv1.Ingress) bool { return lbc.IsALBIngress(ing) }
 
-// annotationSource looks an annotation up on the Service first, then on the
-// Ingress: the LBC lets Service annotations override target-group settings.
-type annotationSource struct {
-	service map[string]string
-	ingress map[string]string
-}
-
-func (a annotationSource) get(key string) (string, bool) {
-	if v, ok := a.service[key]; ok {
-		return v, true
-	}
-	v, ok := a.ingress[key]
-	return v, ok
-}
-
 // ParseTargetGroupConfig builds a backend's target group from the Ingress and
 // Service annotations, with the LBC's defaults and the ELB API's ranges. An
 // instance (or missing, the LBC default) target type returns an error
 // wrapping ErrUnsupportedTargetType; invalid values return AnnotationErrors.
 func ParseTargetGroupConfig(ingressAnn, serviceAnn map[string]string, s Settings) (TargetGroupConfig, error) {
-	src := annotationSource{service: serviceAnn, ingress: ingressAnn}
+	src := lbc.AnnotationSource{Service: serviceAnn, Ingress: ingressAnn}
 	tt, err := parseTargetType(src)
 	if err != nil {
 		return TargetGroupConfig{}, err
@@ -118,8 +103,8 @@ func ParseTargetGroupConfig(ingressAnn, serviceAnn map[string]string, s Settings
 	return cfg, nil
 }
 
-func parseTargetType(src annotationSource) (TargetType, error) {
-	v, ok := src.get(lbc.AnnotationTargetType)
+func parseTargetType(src lbc.AnnotationSource) (TargetType, error) {
+	v, ok := src.Get(lbc.AnnotationTargetType)
 	if !ok {
 		return "", fmt.Errorf("%w: %s is absent, so the LBC default %q applies; the emulator only emulates %q targets",
 			ErrUnsupportedTargetType, lbc.AnnotationTargetType, TargetTypeInstance, TargetTypeIP)
@@ -136,7 +121,7 @@ func parseTargetType(src annotationSource) (TargetType, error) {
 
 // parser accumulates annotation errors so one event lists all of them.
 type parser struct {
-	src  annotationSource
+	src  lbc.AnnotationSource
 	errs []error
 }
 
@@ -148,7 +133,7 @@ func (p *parser) fail(key, value, reason string) {
 
 // intIn reads an integer annotation in [lo, hi], or def when absent.
 func (p *parser) intIn(key string, def, lo, hi int) int {
-	v, ok := p.src.get(key)
+	v, ok := p.src.Get(key)
 	if !ok {
 		return def
 	}
@@ -174,24 +159,24 @@ func (p *parser) healthCheck() HealthCheckConfig {
 		HealthyThreshold:   p.intIn(lbc.AnnotationHealthyThreshold, defaultHealthyThreshold, 2, 10),
 		UnhealthyThreshold: p.intIn(lbc.AnnotationUnhealthyThreshold, defaultUnhealthyThreshold, 2, 10),
 	}
-	if v, ok := p.src.get(lbc.AnnotationHealthCheckPath); ok {
+	if v, ok := p.src.Get(lbc.AnnotationHealthCheckPath); ok {
 		if !strings.HasPrefix(v, "/") {
 			p.fail(lbc.AnnotationHealthCheckPath, v, "must start with /")
 		} else {
 			hc.Path = v
 		}
 	}
-	if v, ok := p.src.get(lbc.AnnotationHealthCheckPort); ok {
+	if v, ok := p.src.Get(lbc.AnnotationHealthCheckPort); ok {
 		hc.Port = p.healthCheckPort(v)
 	}
-	if v, ok := p.src.get(lbc.AnnotationHealthCheckProto); ok && v != "HTTP" {
+	if v, ok := p.src.Get(lbc.AnnotationHealthCheckProto); ok && v != "HTTP" {
 		p.fail(lbc.AnnotationHealthCheckProto, v, "only HTTP is emulated")
 	}
 	if hc.Timeout >= hc.Interval {
 		p.errs = append(p.errs, fmt.Errorf("health check interval %s, timeout %s: Health check interval must be greater than the timeout", hc.Interval, hc.Timeout))
 	}
 	codes := defaultSuccessCodes
-	if v, ok := p.src.get(lbc.AnnotationSuccessCodes); ok {
+	if v, ok := p.src.Get(lbc.AnnotationSuccessCodes); ok {
 		codes = v
 	}
 	sc, err := ParseSuccessCodes(codes)
@@ -216,13 +201,13 @@ func (p *parser) healthCheckPort(v string) string {
 }
 
 func (p *parser) backendProtocol() {
-	if v, ok := p.src.get(lbc.AnnotationBackendProtocol); ok && v != "HTTP" {
+	if v, ok := p.src.Get(lbc.AnnotationBackendProtocol); ok && v != "HTTP" {
 		p.fail(lbc.AnnotationBackendProtocol, v, "only HTTP is emulated")
 	}
 }
 
 func (p *parser) targetGroupAttributes(cfg *TargetGroupConfig) {
-	raw, ok := p.src.get(lbc.AnnotationTargetGroupAttrs)
+	raw, ok := p.src.Get(lbc.AnnotationTargetGroupAttrs)
 	if !ok {
 		return
 	}

@@ -10,9 +10,10 @@ import (
 	"github.com/zdt-eks/zdt/internal/lbc"
 )
 
-// preStopSleep is the preStop hook's sleep in seconds; native is false for
-// an exec sleep; ok is false when there is no sleep the check can read.
-func preStopSleep(c corev1.Container) (seconds int, native, ok bool) {
+// PreStopSleep is the preStop hook's sleep in seconds; native is false for
+// an exec sleep; ok is false when there is no sleep the check can read. The
+// lab reads deployed pods with it too.
+func PreStopSleep(c corev1.Container) (seconds int, native, ok bool) {
 	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil {
 		return 0, false, false
 	}
@@ -49,7 +50,7 @@ func checkPreStop(a *App) []Finding {
 	var out []Finding
 	for _, c := range a.servingContainers() {
 		field := containerField(c, "lifecycle.preStop")
-		secs, native, ok := preStopSleep(c)
+		secs, native, ok := PreStopSleep(c)
 		switch {
 		case c.Lifecycle == nil || c.Lifecycle.PreStop == nil:
 			out = append(out, a.deployFinding(SeverityWarning, MechanismDyingPod, field,
@@ -101,7 +102,7 @@ func checkGracePeriod(a *App) []Finding {
 	grace := gracePeriod(a.Deployment.Spec.Template.Spec)
 	longest := 0
 	for _, c := range a.servingContainers() {
-		if s, _, ok := preStopSleep(c); ok {
+		if s, _, ok := PreStopSleep(c); ok {
 			longest = max(longest, s)
 		}
 	}
@@ -150,10 +151,10 @@ func deregistrationFindings(a *App, b Backend, delay int) []Finding {
 	// and the ALB may route a new request to the pod until its preStop ends.
 	preStop := 0
 	if cs := a.podSpec().Containers; len(cs) > 0 {
-		preStop, _, _ = preStopSleep(cs[0])
+		preStop, _, _ = PreStopSleep(cs[0])
 	}
 	switch {
-	case delay < preStop+a.Timing.MaxRequestSeconds:
+	case delay < a.Timing.MinDeregistrationDelaySeconds(preStop):
 		return []Finding{{Severity: SeverityWarning, Mechanism: MechanismDyingPod, Object: b.Obj.Ref(), Field: field, Location: b.Obj.Location,
 			Why: fmt.Sprintf("the ALB cuts requests in flight on a deregistered target %d s after deregistering it, but it may route one there until the preStop ends (%d s) and a request may take %d s (%s)",
 				delay, preStop, a.Timing.MaxRequestSeconds, a.InputSources["longest request"]),

@@ -3,12 +3,11 @@ package lab
 import (
 	"context"
 	"fmt"
-	"strconv"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/zdt-eks/zdt/check"
 	"github.com/zdt-eks/zdt/components/zerodowntime"
 	"github.com/zdt-eks/zdt/lab/emulator"
 )
@@ -42,7 +41,10 @@ func PredictBoundary(ctx context.Context, cs kubernetes.Interface, ns, deploymen
 	if err != nil {
 		return Boundary{}, fmt.Errorf("reading deployment %s/%s: %w", ns, deployment, err)
 	}
-	preStop := preStopSeconds(d.Spec.Template.Spec.Containers)
+	var preStop int
+	if cs := d.Spec.Template.Spec.Containers; len(cs) > 0 {
+		preStop, _, _ = check.PreStopSleep(cs[0])
+	}
 	ings, err := cs.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
 	if err != nil || len(ings.Items) != 1 {
 		return Boundary{}, fmt.Errorf("want one Ingress in %s (err %v)", ns, err)
@@ -56,21 +58,4 @@ func PredictBoundary(ctx context.Context, cs kubernetes.Interface, ns, deploymen
 		PreStopSeconds: preStop, DeregistrationDelaySeconds: t.DeregistrationDelaySeconds,
 		SafePropagationSeconds: t.SafePropagationSeconds(labRequestSeconds),
 	}, nil
-}
-
-// preStopSeconds is the first container's preStop sleep (native or `exec
-// sleep N`), 0 without one.
-func preStopSeconds(cs []corev1.Container) int {
-	if len(cs) == 0 || cs[0].Lifecycle == nil || cs[0].Lifecycle.PreStop == nil {
-		return 0
-	}
-	h := cs[0].Lifecycle.PreStop
-	if h.Sleep != nil {
-		return int(h.Sleep.Seconds)
-	}
-	if h.Exec != nil && len(h.Exec.Command) == 2 && h.Exec.Command[0] == "sleep" {
-		n, _ := strconv.Atoi(h.Exec.Command[1])
-		return n
-	}
-	return 0
 }

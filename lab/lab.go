@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -172,7 +171,7 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Extra: map[string]string{"zdt:kubeconfigPath": cl.Kubeconfig()},
 	}
 
-	r := runner{env: env, zda: zda, opts: opts, emu: emu, settings: settings, step: step}
+	r := &runner{env: env, zda: zda, opts: opts, emu: emu, settings: settings, step: step, at: map[string]string{}}
 	var results []scenario.Result
 	for _, name := range opts.Scenarios {
 		step.say("scenario %s", name)
@@ -194,46 +193,56 @@ type runner struct {
 	emu      *emulator.Emulator
 	settings emulator.Settings
 	step     stepper
+	// at is the version each app's namespace was last rolled to (for a
+	// failed deploy, the broken version its Deployment is stuck on), so a
+	// scenario deploys its starting version only when needed.
+	at map[string]string
+}
+
+// roll runs one measured rollout from -> to, deploying `from` first unless
+// the app already runs it, and records where the app is afterwards.
+func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scenario.Deployer, from, to string) (scenario.Result, error) {
+	ns := d.Namespace()
+	res, err := scenario.Rollout(ctx, env, name, d, from, to, r.at[ns] == from)
+	if err != nil && res.Report == nil {
+		delete(r.at, ns) // stopped part-way: unknown
+	} else {
+		r.at[ns] = to
+	}
+	return res, err
 }
 
 // fieldReport is the deployer of one of the field report's steps.
-func (r runner) fieldReport(st scenario.FieldReportStep) *scenario.FieldReport {
+func (r *runner) fieldReport(st scenario.FieldReportStep) *scenario.FieldReport {
 	return &scenario.FieldReport{Env: r.env, Step: st, NS: fmt.Sprintf("field-report-%d", st), IngressHost: fmt.Sprintf("fr%d.lab.local", st)}
 }
 
-// ran tells whether a scenario is part of this run (and so has left its
-// app at the version it rolled to).
-func (r runner) ran(name string) bool { return slices.Contains(r.opts.Scenarios, name) }
-
 // run runs one named scenario; the sustained one yields one result per
 // rollout.
-func (r runner) run(ctx context.Context, name string) ([]scenario.Result, error) {
+func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error) {
 	one := func(res scenario.Result, err error) ([]scenario.Result, error) { return []scenario.Result{res}, err }
 	steps := map[string]scenario.FieldReportStep{
 		ScenarioNoProbes: scenario.StepNoProbes, ScenarioProbes: scenario.StepProbes,
 		ScenarioPreStop: scenario.StepPreStop, ScenarioReadinessGate: scenario.StepReadinessGate,
 	}
 	if st, ok := steps[name]; ok {
-		return one(scenario.Rollout(ctx, r.env, name, r.fieldReport(st), "v1", "v2", false))
+		return one(r.roll(ctx, r.env, name, r.fieldReport(st), "v1", "v2"))
 	}
 	switch name {
 	case ScenarioZeroDowntime:
-		return one(scenario.Rollout(ctx, r.env, name, r.zda, "v1", "v2", false))
+		return one(r.roll(ctx, r.env, name, r.zda, "v1", "v2"))
 	case ScenarioReadinessGateOver:
-		// Step 4 after its own scenario runs v2: roll back to v1.
-		return one(r.atBoundary(ctx, name, r.fieldReport(scenario.StepReadinessGate), "v2", "v1", r.ran(ScenarioReadinessGate), pastBoundary))
+		return one(r.atBoundary(ctx, name, r.fieldReport(scenario.StepReadinessGate), "v2", "v1", pastBoundary))
 	case ScenarioZeroDowntimeUnder:
-		return one(r.atBoundary(ctx, name, r.zda, "v2", "v1", r.ran(ScenarioZeroDowntime), -underBoundary))
+		return one(r.atBoundary(ctx, name, r.zda, "v2", "v1", -underBoundary))
 	case ScenarioZeroDowntimeOver:
-		return one(r.atBoundary(ctx, name, r.zda, "v1", "v2", r.ran(ScenarioZeroDowntimeUnder), pastBoundary))
-	case ScenarioNeverReady:
+		return one(r.atBoundary(ctx, name, r.zda, "v1", "v2", pastBoundary))
+	case ScenarioNeverReady, ScenarioNeverReadyAgain:
 		// A version that never becomes ready must halt the rollout with v2
-		// still serving: pulumi up fails, no request does.
-		return one(r.fault(ctx, name, "v2", r.ran(ScenarioZeroDowntime) || r.ran(ScenarioZeroDowntimeOver)))
-	case ScenarioNeverReadyAgain:
-		// From the stuck broken version: back to v2 (its ReplicaSet exists),
-		// then to the broken version again (its ReplicaSet exists too).
-		return one(r.fault(ctx, name, "v2", false))
+		// still serving: pulumi up fails, no request does. The second time
+		// starts from the stuck broken version: back to v2 (its ReplicaSet
+		// exists), then to the broken one again (its ReplicaSet exists too).
+		return one(r.fault(ctx, name, "v2"))
 	case ScenarioSustained:
 		return r.sustained(ctx, name)
 	}
@@ -243,12 +252,13 @@ func (r runner) run(ctx context.Context, name string) ([]scenario.Result, error)
 // atBoundary rolls from -> to with the emulated propagation fixed at the
 // model's predicted boundary for the deployed app plus offset, then restores
 // the run's setting.
-func (r runner) atBoundary(ctx context.Context, name string, d scenario.Deployer, from, to string, deployed bool, offset time.Duration) (scenario.Result, error) {
-	if !deployed {
+func (r *runner) atBoundary(ctx context.Context, name string, d scenario.Deployer, from, to string, offset time.Duration) (scenario.Result, error) {
+	if r.at[d.Namespace()] != from {
+		// The boundary is read from the deployed objects: deploy first.
 		if err := d.Deploy(ctx, from); err != nil {
 			return scenario.Result{Name: name}, fmt.Errorf("deploying %s: %w", from, err)
 		}
-		deployed = true
+		r.at[d.Namespace()] = from
 	}
 	b, err := PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings)
 	if err != nil {
@@ -262,15 +272,15 @@ func (r runner) atBoundary(ctx context.Context, name string, d scenario.Deployer
 	defer func() { _ = r.emu.SetPropagation(r.settings.DeregistrationPropagation) }()
 	env := r.env
 	env.Propagation = p.String()
-	res, err := scenario.Rollout(ctx, env, name, d, from, to, deployed)
+	res, err := r.roll(ctx, env, name, d, from, to)
 	res.BoundarySeconds = b.SafePropagationSeconds
 	return res, err
 }
 
 // fault rolls ZeroDowntimeApp from `from` to the never-ready version, which
 // must fail `pulumi up` while `from` keeps serving.
-func (r runner) fault(ctx context.Context, name, from string, deployed bool) (scenario.Result, error) {
-	res, err := scenario.Rollout(ctx, r.env, name, r.zda, from, versionNeverReady, deployed)
+func (r *runner) fault(ctx context.Context, name, from string) (scenario.Result, error) {
+	res, err := r.roll(ctx, r.env, name, r.zda, from, versionNeverReady)
 	if err == nil && res.DeployError == "" {
 		err = fmt.Errorf("pulumi up of a version that never becomes ready succeeded")
 	}
@@ -280,17 +290,15 @@ func (r runner) fault(ctx context.Context, name, from string, deployed bool) (sc
 // sustained runs three consecutive `pulumi up` rollouts under SustainedRate.
 // Each returns to a pod template whose ReplicaSet already exists (v1 and v2
 // from the scenarios before): the rollbacks of issue 15.
-func (r runner) sustained(ctx context.Context, name string) ([]scenario.Result, error) {
+func (r *runner) sustained(ctx context.Context, name string) ([]scenario.Result, error) {
 	env := r.env
 	env.Rate = r.opts.SustainedRate
 	z := *r.zda
 	z.Env = env
-	// After the fault scenarios the Deployment is stuck on the broken
-	// version until the next good one is deployed: start from v1.
 	var out []scenario.Result
 	versions := []string{"v1", "v2", "v1", "v2"}
 	for i := 1; i < len(versions); i++ {
-		res, err := scenario.Rollout(ctx, env, fmt.Sprintf("%s #%d", name, i), &z, versions[i-1], versions[i], i > 1)
+		res, err := r.roll(ctx, env, fmt.Sprintf("%s #%d", name, i), &z, versions[i-1], versions[i])
 		out = append(out, res)
 		if err != nil {
 			return out, err

@@ -21,6 +21,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/zdt-eks/zdt/components/zerodowntime"
+	"github.com/zdt-eks/zdt/lab/scenario"
 )
 
 // TestRollbackStaleStatus reproduces, on a real cluster, why pulumi-
@@ -83,7 +84,7 @@ func TestRollbackStaleStatus(t *testing.T) {
 		t.Helper()
 		err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 			d, err := deployments.Get(ctx, name, metav1.GetOptions{})
-			return err == nil && completeStatus(d), nil
+			return err == nil && scenario.RolloutComplete(d), nil
 		})
 		if err != nil {
 			t.Fatalf("rollout did not complete: %v", err)
@@ -113,7 +114,7 @@ func TestRollbackStaleStatus(t *testing.T) {
 	if !condition(firstObserved, appsv1.DeploymentAvailable, "") || !condition(firstObserved, appsv1.DeploymentProgressing, "NewReplicaSetAvailable") {
 		t.Errorf("first status of the new generation %+v: the previous rollout's Available/NewReplicaSetAvailable did not carry over", firstObserved.Status.Conditions)
 	}
-	if completeStatus(firstObserved) {
+	if scenario.RolloutComplete(firstObserved) {
 		t.Errorf("first status of the new generation is already complete: %+v", firstObserved.Status)
 	}
 	var firstNewRevision *appsv1.ReplicaSet
@@ -145,7 +146,7 @@ func TestRollbackStaleStatus(t *testing.T) {
 		matched := len(p.Select(obj)) > 0
 		// The provider also requires the observed generation to be current.
 		matched = matched && d.Status.ObservedGeneration >= d.Generation
-		if matched && !completeStatus(d) {
+		if matched && !scenario.RolloutComplete(d) {
 			t.Errorf("waitFor condition satisfied by an incomplete rollout: generation %d, status %+v", d.Generation, d.Status)
 		}
 		seenComplete = seenComplete || (matched && d.Generation == firstObserved.Generation)
@@ -178,14 +179,6 @@ func rollbackDeployment(ns, name, version string) *appsv1.Deployment {
 			},
 		},
 	}
-}
-
-// completeStatus is the rollout's true state: the current generation
-// observed, every replica updated and available, none of an older template.
-func completeStatus(d *appsv1.Deployment) bool {
-	want := ptr.Deref(d.Spec.Replicas, 1)
-	s := d.Status
-	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.AvailableReplicas == want && s.Replicas == want
 }
 
 func condition(d *appsv1.Deployment, typ appsv1.DeploymentConditionType, reason string) bool {

@@ -60,11 +60,12 @@ const (
 	// LBC and the ALB to stop routing to a deregistered target. AWS
 	// documents no bound; reports in the LBC's tracker (ip mode): ~10 s of
 	// ELB API propagation (#1719, #2106), a 5 s preStop failing where 25 s
-	// worked (#1064). 30 s covers that 25 s with one kube-proxy sync to
-	// spare. Longer tails are reported (#2106, instance mode: 40 s rare
-	// 502s; alphagov/govuk-helm-charts #2202 moved to 60 s): raise P where
-	// your own measurements say so. SafePropagationSeconds says what a
-	// given setting survives; the lab (make lab-sweep) measures it.
+	// worked (#1064). 30 s covers that 25 s with 5 s to spare. Longer tails
+	// are reported (#2106, instance mode: 40 s rare 502s;
+	// alphagov/govuk-helm-charts #2202 moved to 60 s): raise P where your
+	// own measurements say so. SafePropagationSeconds says what a given
+	// setting survives; the lab's e2e measures it on both sides (scenarios
+	// "ZeroDowntimeApp under-boundary" and "past-boundary", TestLabEndToEnd).
 	DefaultDeregistrationPropagationSeconds = 30
 )
 
@@ -180,6 +181,14 @@ func (t Timing) GracePeriodFor(preStopSeconds int) int {
 	return preStopSeconds + t.DrainSeconds + killMarginSeconds
 }
 
+// MinDeregistrationDelaySeconds is the shortest deregistration delay that
+// cuts no request for a pod with the given preStop sleep: the delay runs from
+// the deregister call, the ALB may route a new request to the pod until the
+// preStop ends, and that request may run for the longest request time.
+func (t Timing) MinDeregistrationDelaySeconds(preStopSeconds int) int {
+	return preStopSeconds + t.MaxRequestSeconds
+}
+
 // BatchSeconds is the expected worst-case time for one rollout batch: boot,
 // registration, passing the ALB's healthy threshold, and minReadySeconds.
 func (t Timing) BatchSeconds() int {
@@ -230,7 +239,7 @@ func Derive(in TimingArgs) (Timing, error) {
 	// preStop: the pod must keep accepting new requests until nothing routes
 	// to it any more, inside the cluster (kube-proxy) and outside (the LBC
 	// deregistering the target and the ALB applying it).
-	t.PreStopSeconds = max(inClusterPropagationSeconds, in.DeregistrationPropagationSeconds)
+	t.PreStopSeconds = t.RequiredPreStopSeconds(true)
 	if in.PreStopSeconds > 0 {
 		t.PreStopSeconds = in.PreStopSeconds
 	}
@@ -241,16 +250,15 @@ func Derive(in TimingArgs) (Timing, error) {
 
 	// Grace period counts from the start of preStop, so it must hold the
 	// sleep, the drain, and a margin before SIGKILL.
-	t.TerminationGracePeriodSeconds = t.PreStopSeconds + t.DrainSeconds + killMarginSeconds
+	t.TerminationGracePeriodSeconds = t.GracePeriodFor(t.PreStopSeconds)
 	if in.TerminationGracePeriodSeconds > 0 {
 		t.TerminationGracePeriodSeconds = in.TerminationGracePeriodSeconds
 	}
 
-	// Deregistration delay: it runs from the deregister call, and the ALB
-	// may route a new request to the target until the preStop ends; that
-	// request may run for the longest request time. A shorter delay cuts it
-	// (502); the AWS default of 300 s only slows every rollout down.
-	t.DeregistrationDelaySeconds = t.PreStopSeconds + in.MaxRequestSeconds + drainMarginSeconds
+	// Deregistration delay: at least MinDeregistrationDelaySeconds (a
+	// shorter one cuts a request routed late, 502) plus a margin; the AWS
+	// default of 300 s only slows every rollout down.
+	t.DeregistrationDelaySeconds = t.MinDeregistrationDelaySeconds(t.PreStopSeconds) + drainMarginSeconds
 	if in.DeregistrationDelaySeconds > 0 {
 		t.DeregistrationDelaySeconds = in.DeregistrationDelaySeconds
 	}

@@ -134,7 +134,7 @@ func checkDeregistrationDelay(in TimingArgs, t Timing) error {
 	// The delay runs from the deregister call; the ALB may route new
 	// requests to the target until the preStop ends, each up to the longest
 	// request.
-	if need := t.PreStopSeconds + in.MaxRequestSeconds; t.DeregistrationDelaySeconds < need {
+	if need := t.MinDeregistrationDelaySeconds(t.PreStopSeconds); t.DeregistrationDelaySeconds < need {
 		return fieldErr([]string{"Timing.DeregistrationDelaySeconds", "Timing.PreStopSeconds", "Timing.MaxRequestSeconds"},
 			fmt.Sprintf("raise Timing.DeregistrationDelaySeconds to at least %d, or drop the override", need),
 			"the ALB cuts requests in flight on a deregistered target %d s after deregistering it, but it may route one there until the preStop ends (%d s) and it may run %d s (502)",

@@ -31,8 +31,9 @@ type Settings struct {
 	// bound. Default triangular 5 s / 10 s / 25 s: typical ~10 s of "ELB API
 	// propagation" (quoted in LBC #1719 and #2106); the tail from LBC #1064
 	// (ip mode: a 5 s preStop failed, 25 s worked). Heavier tails are
-	// reported (#2106 instance mode 40 s rare 502s; #3270 ~2 min): the sweep
-	// (zdt-lab sweep) covers them as an axis, not the default.
+	// reported (#2106 instance mode 40 s rare 502s; #3270 ~2 min): they are
+	// not the default; the lab's past-boundary scenarios show what a longer
+	// propagation does (a sweep over it is still open work, issue 10).
 	DeregistrationPropagation Propagation
 
 	// ALBNodes is the number of load balancer nodes; each request goes to a

@@ -102,7 +102,7 @@ func waitRolledOut(ctx context.Context, cs kubernetes.Interface, ns, name string
 		if err != nil {
 			return false, nil
 		}
-		if st.Complete.IsZero() && rolloutComplete(d) {
+		if st.Complete.IsZero() && RolloutComplete(d) {
 			st.Complete = time.Now()
 		}
 		if st.Complete.IsZero() {
@@ -141,10 +141,10 @@ func generation(ctx context.Context, cs kubernetes.Interface, ns, name string) (
 	return d.Generation, nil
 }
 
-// rolloutComplete tells whether the status shows the current generation's
+// RolloutComplete tells whether the status shows the current generation's
 // rollout complete: every replica updated and available, none of an older
 // template.
-func rolloutComplete(d *appsv1.Deployment) bool {
+func RolloutComplete(d *appsv1.Deployment) bool {
 	want := int32(1)
 	if d.Spec.Replicas != nil {
 		want = *d.Spec.Replicas
@@ -164,7 +164,7 @@ func watchComplete(ctx context.Context, cs kubernetes.Interface, ns, name string
 		var at time.Time
 		_ = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 			d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
-			if err != nil || d.Generation <= after || !rolloutComplete(d) {
+			if err != nil || d.Generation <= after || !RolloutComplete(d) {
 				return false, nil
 			}
 			at = time.Now()

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -39,7 +40,7 @@ func applyFieldReport(ctx context.Context, cs kubernetes.Interface, objs FieldRe
 
 func applyDeployment(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment) error {
 	deployments := cs.AppsV1().Deployments(d.Namespace)
-	cur, err := deployments.Get(ctx, d.Name, metav1.GetOptions{})
+	_, err := deployments.Get(ctx, d.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		_, err = deployments.Create(ctx, d, metav1.CreateOptions{})
 		if err != nil {
@@ -50,8 +51,18 @@ func applyDeployment(ctx context.Context, cs kubernetes.Interface, d *appsv1.Dep
 	if err != nil {
 		return fmt.Errorf("reading deployment %s/%s: %w", d.Namespace, d.Name, err)
 	}
-	cur.Spec = d.Spec
-	if _, err := deployments.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+	// The controller writes status meanwhile: retry the read-modify-write
+	// on a resourceVersion conflict.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := deployments.Get(ctx, d.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		cur.Spec = d.Spec
+		_, err = deployments.Update(ctx, cur, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("updating deployment %s/%s: %w", d.Namespace, d.Name, err)
 	}
 	return nil

@@ -19,6 +19,7 @@ const (
 	defaultDrain           = 5 * time.Second
 	defaultShutdownTimeout = 15 * time.Second
 	defaultMaxDelay        = 10 * time.Second
+	defaultIdleTimeout     = server.DefaultIdleTimeout
 )
 
 // options is the parsed command line.
@@ -46,6 +47,7 @@ func parseConfig(args []string, getenv env, hostname func() (string, error), out
 	fs.DurationVar(&o.cfg.Drain, "drain", defaults.Drain, "after SIGTERM, keep serving this long with readiness failing (env DRAIN)")
 	fs.DurationVar(&o.cfg.ShutdownTimeout, "shutdown-timeout", defaults.ShutdownTimeout, "bound on waiting for in-flight requests after the drain (env SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&o.cfg.MaxDelay, "max-delay", defaults.MaxDelay, "largest ?delay= a request may ask for (env MAX_DELAY)")
+	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", defaults.IdleTimeout, "close keep-alive connections idle this long; keep it above the load balancer's idle timeout (env IDLE_TIMEOUT)")
 	fs.StringVar(&o.cfg.Version, "version", defaults.Version, "version to report (env VERSION; default set at link time)")
 	fs.StringVar(&o.cfg.PodName, "pod-name", defaults.PodName, "pod name to report (env POD_NAME; default the hostname)")
 	fs.BoolVar(&o.cfg.Naive, "naive", defaults.Naive, "behave like the field report's server: no health endpoints, exit at once on SIGTERM (env NAIVE)")
@@ -75,6 +77,7 @@ func envDefaults(getenv env, hostname func() (string, error)) (server.Config, er
 		{"DRAIN", &c.Drain, defaultDrain},
 		{"SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, defaultShutdownTimeout},
 		{"MAX_DELAY", &c.MaxDelay, defaultMaxDelay},
+		{"IDLE_TIMEOUT", &c.IdleTimeout, defaultIdleTimeout},
 	}
 	for _, d := range durations {
 		if *d.dst, err = envDuration(getenv, d.key, d.def); err != nil {

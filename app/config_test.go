@@ -26,6 +26,7 @@ func TestParseConfig(t *testing.T) {
 		Drain:           5 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
 		MaxDelay:        10 * time.Second,
+		IdleTimeout:     75 * time.Second,
 		Version:         version,
 		PodName:         "host-1",
 	}
@@ -43,24 +44,24 @@ func TestParseConfig(t *testing.T) {
 			map[string]string{
 				"LISTEN": "127.0.0.1:9000", "BOOT_DELAY": "300ms", "DRAIN": "3",
 				"SHUTDOWN_TIMEOUT": "1m", "MAX_DELAY": "2s", "VERSION": "v2",
-				"POD_NAME": "demo-xyz", "NAIVE": "true",
+				"POD_NAME": "demo-xyz", "NAIVE": "true", "IDLE_TIMEOUT": "125s",
 			},
 			hostnameOK,
 			func(c *server.Config) {
 				c.Listen, c.BootDelay, c.Drain = "127.0.0.1:9000", 300*time.Millisecond, 3*time.Second
 				c.ShutdownTimeout, c.MaxDelay, c.Version = time.Minute, 2*time.Second, "v2"
-				c.PodName, c.Naive = "demo-xyz", true
+				c.PodName, c.Naive, c.IdleTimeout = "demo-xyz", true, 125*time.Second
 			},
 		},
 		{
 			"flags win over environment",
 			[]string{"--listen", ":1", "--boot-delay", "1s", "--drain", "2s", "--shutdown-timeout", "4s",
-				"--max-delay", "8s", "--version", "v3", "--pod-name", "flag-pod", "--naive=false"},
-			map[string]string{"LISTEN": ":2", "BOOT_DELAY": "9s", "VERSION": "v2", "POD_NAME": "env-pod", "NAIVE": "1"},
+				"--max-delay", "8s", "--version", "v3", "--pod-name", "flag-pod", "--naive=false", "--idle-timeout", "90s"},
+			map[string]string{"IDLE_TIMEOUT": "61s", "LISTEN": ":2", "BOOT_DELAY": "9s", "VERSION": "v2", "POD_NAME": "env-pod", "NAIVE": "1"},
 			hostnameOK,
 			func(c *server.Config) {
 				c.Listen, c.BootDelay, c.Drain, c.ShutdownTimeout = ":1", time.Second, 2*time.Second, 4*time.Second
-				c.MaxDelay, c.Version, c.PodName = 8*time.Second, "v3", "flag-pod"
+				c.MaxDelay, c.Version, c.PodName, c.IdleTimeout = 8*time.Second, "v3", "flag-pod", 90*time.Second
 			},
 		},
 		{"no hostname", nil, nil, hostnameErr, func(c *server.Config) { c.PodName = "unknown" }},

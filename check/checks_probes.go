@@ -55,6 +55,11 @@ func checkReadinessProbe(a *App) []Finding {
 				fmt.Sprintf("liveness checks the same endpoint as readiness (%s): when the app fails readiness (draining, overloaded) the kubelet also restarts it, killing requests in flight", probeEndpoint(l)),
 				"give liveness its own endpoint (e.g. /livez) that fails only when the process is stuck", nil))
 		}
+		if st := c.StartupProbe; st != nil && r.HTTPGet != nil && probeEndpoint(st) == probeEndpoint(r) {
+			out = append(out, a.deployFinding(SeverityWarning, MechanismBootingPod, containerField(c, "startupProbe"),
+				fmt.Sprintf("the startup probe checks the readiness endpoint (%s): while a dependency is down readiness fails on purpose, so every new or rescheduled pod fails its startup budget and is restarted in a loop", probeEndpoint(st)),
+				"point the startup probe at an endpoint that answers 200 once the process is up (e.g. the liveness endpoint /livez)", nil))
+		}
 	}
 	return out
 }

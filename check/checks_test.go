@@ -52,7 +52,7 @@ spec:
         ports: [{containerPort: 8080}]
         readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 2}
         livenessProbe: {httpGet: {path: /livez, port: 8080}}
-        startupProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1, failureThreshold: 45}
+        startupProbe: {httpGet: {path: /livez, port: 8080}, periodSeconds: 1, failureThreshold: 45}
         lifecycle: {preStop: {sleep: {seconds: 30}}}
 `
 
@@ -71,6 +71,7 @@ func TestChecks(t *testing.T) {
 		{name: "backend names no Service", edit: [][2]string{{"service: {name: web,", "service: {name: nope,"}}, check: "ingress-backend", sev: SeverityError},
 		{name: "no readiness probe", edit: [][2]string{{"        readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 2}\n", ""}}, check: "readiness-probe", sev: SeverityWarning},
 		{name: "liveness = readiness", edit: [][2]string{{"path: /livez", "path: /readyz"}, {"{httpGet: {path: /readyz, port: 8080}}", "{httpGet: {path: /readyz, port: 8080}, periodSeconds: 2}"}}, check: "readiness-probe", sev: SeverityWarning, inField: "livenessProbe"},
+		{name: "startup probe on the readiness endpoint", edit: [][2]string{{"startupProbe: {httpGet: {path: /livez", "startupProbe: {httpGet: {path: /readyz"}}, check: "readiness-probe", sev: SeverityWarning, inField: "startupProbe"},
 		{name: "startup budget short", edit: [][2]string{{"failureThreshold: 45", "failureThreshold: 20"}}, check: "startup-budget", sev: SeverityWarning},
 		{name: "startup budget covers a declared boot", edit: [][2]string{{"failureThreshold: 45", "failureThreshold: 20"}}, opts: Options{BootSeconds: 20}, check: ""},
 		{name: "no preStop", edit: [][2]string{{"        lifecycle: {preStop: {sleep: {seconds: 30}}}\n", ""}}, check: "prestop", sev: SeverityWarning},

@@ -10,13 +10,18 @@ import (
 
 // Environment of the demo app (app/README.md).
 const (
-	// appShutdownTimeoutEnv receives the timing model's drain budget.
+	// appShutdownTimeoutEnv receives the timing model's bound on waiting
+	// for in-flight requests.
 	appShutdownTimeoutEnv = "SHUTDOWN_TIMEOUT"
-	// appDrain is how long the app keeps serving after SIGTERM. The preStop
-	// sleep already covers the routing delay, so it only needs to be short;
-	// with the app's default of 5 s, drain + shutdown timeout would use the
-	// grace period's whole kill margin.
-	appDrain = "2s"
+	// appKeepAliveEnv receives the keep-alive timeout the model derives
+	// from the ALB's idle timeout.
+	appKeepAliveEnv = "IDLE_TIMEOUT"
+	// appDrainEnv is the app's own drain after SIGTERM, declared to the
+	// model as Timing.AppDrainSeconds so the grace period covers it.
+	appDrainEnv = "DRAIN"
+	// appDrainSeconds is short: the preStop sleep already covers the
+	// routing delay.
+	appDrainSeconds = 2
 )
 
 // appInputs are what differ between the platforms.
@@ -41,15 +46,17 @@ func newApp(ctx *pulumi.Context, cfg Config, in appInputs) (*zerodowntime.ZeroDo
 // deploys and what validateApp checks, so both see the same values.
 func appArgs(cfg Config, in appInputs) *zerodowntime.Args {
 	args := &zerodowntime.Args{
-		Namespace:          in.Namespace,
-		Image:              in.Image,
-		AppName:            cfg.AppName,
-		Version:            cfg.AppVersion,
-		Replicas:           cfg.Replicas,
-		ImagePullPolicy:    in.ImagePullPolicy,
-		ShutdownTimeoutEnv: appShutdownTimeoutEnv,
-		Env:                map[string]pulumi.StringInput{"DRAIN": pulumi.String(appDrain)},
+		Namespace:           in.Namespace,
+		Image:               in.Image,
+		AppName:             cfg.AppName,
+		Version:             cfg.AppVersion,
+		Replicas:            cfg.Replicas,
+		ImagePullPolicy:     in.ImagePullPolicy,
+		ShutdownTimeoutEnv:  appShutdownTimeoutEnv,
+		KeepAliveTimeoutEnv: appKeepAliveEnv,
+		Env:                 map[string]pulumi.StringInput{appDrainEnv: pulumi.String(fmt.Sprintf("%ds", appDrainSeconds))},
 		Timing: zerodowntime.TimingArgs{
+			AppDrainSeconds:                  appDrainSeconds,
 			BootSeconds:                      cfg.BootSeconds,
 			MaxRequestSeconds:                cfg.MaxRequestSeconds,
 			HealthCheckIntervalSeconds:       cfg.HealthCheckIntervalSeconds,

@@ -407,8 +407,13 @@ func assertNamespaceAndApp(t *testing.T, rec *pulumitest.Recorder, withLBC bool)
 		m := e.(map[string]any)
 		env[m["name"].(string)] = m["value"]
 	}
-	if env["DRAIN"] != appDrain || env["SHUTDOWN_TIMEOUT"] != "12s" {
-		t.Errorf("app env DRAIN=%v SHUTDOWN_TIMEOUT=%v, want %s and 12s (maxRequestSeconds + 2)", env["DRAIN"], env["SHUTDOWN_TIMEOUT"], appDrain)
+	if env["DRAIN"] != "2s" || env["SHUTDOWN_TIMEOUT"] != "12s" || env["IDLE_TIMEOUT"] != "65s" {
+		t.Errorf("app env DRAIN=%v SHUTDOWN_TIMEOUT=%v IDLE_TIMEOUT=%v, want 2s, 12s (maxRequestSeconds + 2) and 65s (ALB idle 60 + 5)",
+			env["DRAIN"], env["SHUTDOWN_TIMEOUT"], env["IDLE_TIMEOUT"])
+	}
+	grace := dep.MustGet(t, "spec", "template", "spec", "terminationGracePeriodSeconds")
+	if grace != float64(30+2+12+5) {
+		t.Errorf("grace period %v, want preStop 30 + app drain 2 + shutdown 12 + margin 5", grace)
 	}
 }
 

@@ -18,6 +18,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,11 +43,11 @@ var ErrNaiveExit = errors.New("naive mode: termination signal, exiting at once")
 const (
 	// readHeaderTimeout bounds how long a client may take to send headers.
 	readHeaderTimeout = 10 * time.Second
-	// idleTimeout is longer than the ALB's default 60 s idle timeout, so the
-	// load balancer, not the app, closes idle keep-alive connections (an app
-	// closing first races with a request the ALB is sending: 502).
-	idleTimeout = 75 * time.Second
 )
+
+// DefaultIdleTimeout is Config.IdleTimeout's default: longer than the ALB's
+// default idle timeout of 60 s.
+const DefaultIdleTimeout = 75 * time.Second
 
 // Config is the complete configuration of a Server.
 type Config struct {
@@ -62,6 +63,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxDelay is the largest delay a request may ask for with ?delay=.
 	MaxDelay time.Duration
+	// IdleTimeout closes keep-alive connections idle this long. It must be
+	// longer than the load balancer's idle timeout, so the load balancer,
+	// not the app, closes idle connections (an app closing first races with
+	// a request the ALB is sending: 502). ZeroDowntimeApp passes it through
+	// KeepAliveTimeoutEnv. Zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// Version is reported in the hello body and the X-App-Version header.
 	Version string
 	// PodName is reported in the hello body and the X-Pod-Name header.
@@ -120,6 +127,9 @@ func (c Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("shutdown timeout %s must be positive", c.ShutdownTimeout)
+	}
+	if c.IdleTimeout < 0 {
+		return fmt.Errorf("idle timeout %s is negative", c.IdleTimeout)
 	}
 	return nil
 }
@@ -208,7 +218,7 @@ func (s *Server) listenAndServe(bootAt time.Time) (*http.Server, <-chan error, e
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
+		IdleTimeout:       cmp.Or(s.cfg.IdleTimeout, DefaultIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)

@@ -52,15 +52,28 @@ type Args struct {
 	// LivenessPath answers 200 while the process is healthy. Must differ
 	// from ReadinessPath. Default /livez.
 	LivenessPath string
+	// StartupPath is what the startup probe checks while the app boots: 200
+	// once the process is up. Must differ from ReadinessPath, which fails on
+	// purpose while a dependency is down (a startup probe on it would kill
+	// every new pod during that outage). Default: LivenessPath.
+	StartupPath string
 	// MaxSurge is the rollout's surge, an integer ("2") or a percentage
 	// ("50%"). maxUnavailable is always 0. Default 50%.
 	MaxSurge string
 	// Timing holds the inputs of the timing model; see TimingArgs.
 	Timing TimingArgs
 	// ShutdownTimeoutEnv, when set, names an environment variable that
-	// receives the model's drain budget as a Go duration (e.g. "12s"), so the
-	// app's graceful shutdown uses the same number as the grace period.
+	// receives the model's bound on waiting for in-flight requests after
+	// SIGTERM (and after Timing.AppDrainSeconds) as a Go duration (e.g.
+	// "12s"), so the app's graceful shutdown uses the same number as the
+	// grace period.
 	ShutdownTimeoutEnv string
+	// KeepAliveTimeoutEnv, when set, names an environment variable that
+	// receives the keep-alive (idle connection) timeout the app must use as
+	// a Go duration: longer than the ALB's idle timeout, so the ALB never
+	// reuses a connection the app has closed. Without it, declare the app's
+	// own in Timing.AppKeepAliveSeconds.
+	KeepAliveTimeoutEnv string
 	// Env sets container environment variables.
 	Env map[string]pulumi.StringInput
 	// Resources are the container's requests and limits.
@@ -113,9 +126,6 @@ type IngressArgs struct {
 	// TLS, when set, adds an HTTPS listener with these certificates and
 	// redirects HTTP to HTTPS.
 	TLS *TLSArgs
-	// IdleTimeoutSeconds sets the ALB idle timeout; required when
-	// Timing.MaxRequestSeconds exceeds the ALB default of 60 s.
-	IdleTimeoutSeconds int
 }
 
 // TLSArgs configures the HTTPS listener.
@@ -141,6 +151,9 @@ func (a Args) withDefaults(name string) Args {
 	}
 	if a.LivenessPath == "" {
 		a.LivenessPath = DefaultLivenessPath
+	}
+	if a.StartupPath == "" {
+		a.StartupPath = a.LivenessPath
 	}
 	if a.MaxSurge == "" {
 		a.MaxSurge = DefaultMaxSurge

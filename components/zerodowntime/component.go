@@ -63,6 +63,9 @@ func NewZeroDowntimeApp(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err := ctx.RegisterComponentResource(TypeToken, name, app, opts...); err != nil {
 		return nil, fmt.Errorf("registering ZeroDowntimeApp %q: %w", name, err)
 	}
+	if err := logWarnings(ctx, app, a, t); err != nil {
+		return nil, fmt.Errorf("ZeroDowntimeApp %q: %w", name, err)
+	}
 	parent := pulumi.Parent(app)
 	after := func(extra ...pulumi.Resource) pulumi.ResourceOption {
 		return pulumi.DependsOn(append(append([]pulumi.Resource{}, a.DependsOn...), extra...))

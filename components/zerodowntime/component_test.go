@@ -188,7 +188,7 @@ func TestDeploymentZeroDowntimeSettings(t *testing.T) {
 		{"progressDeadlineSeconds", dep.MustGet(t, "spec", "progressDeadlineSeconds"), float64(tm.ProgressDeadlineSeconds)},
 		{"grace", dep.MustGet(t, "spec", "template", "spec", "terminationGracePeriodSeconds"), float64(tm.TerminationGracePeriodSeconds)},
 		{"preStop sleep", c("lifecycle", "preStop", "sleep", "seconds"), float64(tm.PreStopSeconds)},
-		{"startup path", c("startupProbe", "httpGet", "path"), "/readyz"},
+		{"startup path", c("startupProbe", "httpGet", "path"), "/livez"},
 		{"startup threshold", c("startupProbe", "failureThreshold"), float64(tm.Startup.FailureThreshold)},
 		{"readiness path", c("readinessProbe", "httpGet", "path"), "/readyz"},
 		{"liveness path", c("livenessProbe", "httpGet", "path"), "/livez"},
@@ -312,9 +312,9 @@ func TestIngressTLSGroupHostAndPaths(t *testing.T) {
 			pulumi.String("arn:aws:acm:eu-west-1:123456789012:certificate/a"),
 			pulumi.String("arn:aws:acm:eu-west-1:123456789012:certificate/b"),
 		}},
-		IdleTimeoutSeconds: 120,
 	}
 	args.Timing.SlowStartSeconds = 30
+	args.Timing.IdleTimeoutSeconds = 120
 	res := mustDeploy(t, "web", args)
 	ing := res.rec.MustFind(t, typeIngress, "web")
 	ann := ing.MustGet(t, "metadata", "annotations").(map[string]any)
@@ -385,6 +385,9 @@ func TestGoldenManifests(t *testing.T) {
 			a.Replicas = 4
 			a.MaxSurge = "1"
 			a.ShutdownTimeoutEnv = "SHUTDOWN_TIMEOUT"
+			a.KeepAliveTimeoutEnv = "IDLE_TIMEOUT"
+			a.Timing.AppDrainSeconds = 2
+			a.Timing.IdleTimeoutSeconds = 120
 			return a
 		},
 	}

@@ -85,7 +85,7 @@ func containerArgs(a Args, t Timing) *corev1.ContainerArgs {
 		},
 		Env: envArgs(a, t),
 		// Startup gates the other two probes: no initialDelaySeconds guess.
-		StartupProbe:   probeArgs(a.ReadinessPath, t.Startup),
+		StartupProbe:   probeArgs(a.StartupPath, t.Startup),
 		ReadinessProbe: probeArgs(a.ReadinessPath, t.Readiness),
 		LivenessProbe:  probeArgs(a.LivenessPath, t.Liveness),
 		Lifecycle:      &corev1.LifecycleArgs{PreStop: preStopArgs(a, t)},
@@ -135,11 +135,16 @@ func envArgs(a Args, t Timing) corev1.EnvVarArray {
 			FieldRef: &corev1.ObjectFieldSelectorArgs{FieldPath: pulumi.String("metadata.name")},
 		}},
 	}
-	if a.ShutdownTimeoutEnv != "" {
-		env = append(env, &corev1.EnvVarArgs{
-			Name:  pulumi.String(a.ShutdownTimeoutEnv),
-			Value: pulumi.String(fmt.Sprintf("%ds", t.DrainSeconds)),
-		})
+	for _, fromModel := range []struct {
+		name    string
+		seconds int
+	}{{a.ShutdownTimeoutEnv, t.ShutdownTimeoutSeconds}, {a.KeepAliveTimeoutEnv, t.KeepAliveSeconds}} {
+		if fromModel.name != "" {
+			env = append(env, &corev1.EnvVarArgs{
+				Name:  pulumi.String(fromModel.name),
+				Value: pulumi.String(fmt.Sprintf("%ds", fromModel.seconds)),
+			})
+		}
 	}
 	for _, k := range sortedKeys(a.Env) {
 		env = append(env, &corev1.EnvVarArgs{Name: pulumi.String(k), Value: a.Env[k]})

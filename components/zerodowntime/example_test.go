@@ -30,5 +30,5 @@ func ExampleDerive() {
 	}
 	fmt.Println(t)
 	// Output:
-	// startup=15x1s readiness=2s liveness=10s preStop=30s drain=7s grace=42s albInterval=5s albTimeout=2s healthy=2 unhealthy=2 deregDelay=37s minReady=4s progressDeadline=120s
+	// startup=15x1s readiness=2s liveness=10s preStop=30s drain=7s grace=42s albInterval=5s albTimeout=2s healthy=2 unhealthy=2 deregDelay=37s minReady=6s progressDeadline=122s
 }

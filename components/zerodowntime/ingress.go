@@ -53,8 +53,8 @@ func ingressAnnotations(a Args, t Timing) pulumi.StringMap {
 	if a.Ingress.GroupName != "" {
 		ann[lbc.AnnotationGroupName] = pulumi.String(a.Ingress.GroupName)
 	}
-	if a.Ingress.IdleTimeoutSeconds > 0 {
-		ann[lbc.AnnotationLoadBalancerAttrs] = pulumi.String(fmt.Sprintf(lbc.AttrIdleTimeout+"=%d", a.Ingress.IdleTimeoutSeconds))
+	if a.Timing.IdleTimeoutSeconds > 0 {
+		ann[lbc.AnnotationLoadBalancerAttrs] = pulumi.String(fmt.Sprintf(lbc.AttrIdleTimeout+"=%d", t.IdleTimeoutSeconds))
 	}
 	if a.Ingress.TLS == nil {
 		ann[lbc.AnnotationListenPorts] = pulumi.String(`[{"HTTP":80}]`)

@@ -33,6 +33,23 @@ const (
 	// startupHeadroomPercent inflates the declared worst-case boot time: a
 	// node under load boots slower than the measurement a team wrote down.
 	startupHeadroomPercent = 50
+
+	// keepAliveMarginSeconds is how much longer than the ALB's idle timeout
+	// the app keeps an idle connection open, so that the ALB, not the app,
+	// always closes it: if the app closes a connection the ALB is about to
+	// reuse, that request fails with 502 (AWS ELB user guide, "Troubleshoot
+	// your Application Load Balancers", HTTP 502: "the target closed the
+	// connection"; the guide's idle-timeout section advises a keep-alive
+	// longer than the idle timeout).
+	keepAliveMarginSeconds = 5
+
+	// readinessPeriodSeconds and readinessFailureThreshold: a pod leaves the
+	// Service and the ALB only after three consecutive failed checks, at
+	// least 4 s of failing or unanswered checks, so one or two slow answers
+	// (a GC pause, a busy node) do not pull it. Coming back would cost a
+	// target registration, an ALB health check and a gate re-check.
+	readinessPeriodSeconds    = 2
+	readinessFailureThreshold = 3
 )
 
 // ALB health-check limits (Elastic Load Balancing API, CreateTargetGroup).
@@ -47,6 +64,10 @@ const (
 	albMaxDeregistrationDelay = 3600
 	albMinSlowStart           = 30
 	albMaxSlowStart           = 900
+	// albDefaultIdleTimeout and albMaxIdleTimeout bound the load balancer
+	// attribute idle_timeout.timeout_seconds (1..4000, default 60).
+	albDefaultIdleTimeout = 60
+	albMaxIdleTimeout     = 4000
 )
 
 // Defaults for the inputs of the timing model.
@@ -75,7 +96,7 @@ const (
 // failure window (see Validate).
 type TimingArgs struct {
 	// BootSeconds is the app's worst-case time from process start to
-	// answering its readiness path with 200. Default 30.
+	// answering its startup path (Args.StartupPath) with 200. Default 30.
 	BootSeconds int
 	// MaxRequestSeconds is the longest a single request may take. Default 10.
 	MaxRequestSeconds int
@@ -91,8 +112,22 @@ type TimingArgs struct {
 	// DeregistrationPropagationSeconds is the allowance for the LBC to react
 	// to an endpoint change and for the ALB to stop sending new requests to
 	// a deregistered target. AWS documents no bound; field reports range from
-	// a few seconds to tens of seconds. Default 15.
+	// a few seconds to tens of seconds. Default 30 (see
+	// DefaultDeregistrationPropagationSeconds).
 	DeregistrationPropagationSeconds int
+	// IdleTimeoutSeconds is the ALB's idle timeout
+	// (idle_timeout.timeout_seconds, 1..4000). It must cover
+	// MaxRequestSeconds. Default 60, the ALB's.
+	IdleTimeoutSeconds int
+	// AppKeepAliveSeconds is the app's HTTP keep-alive (idle connection)
+	// timeout, when the app cannot take it from KeepAliveTimeoutEnv. It must
+	// exceed IdleTimeoutSeconds. 0: not declared (then set
+	// Args.KeepAliveTimeoutEnv, or the component warns).
+	AppKeepAliveSeconds int
+	// AppDrainSeconds is how long the app keeps serving after SIGTERM before
+	// it stops accepting and waits for in-flight requests (its own drain
+	// delay, if it has one). It lengthens the grace period. Default 0.
+	AppDrainSeconds int
 
 	// PreStopSeconds overrides the derived preStop sleep.
 	PreStopSeconds int
@@ -129,6 +164,13 @@ type Timing struct {
 	BootSeconds                      int
 	MaxRequestSeconds                int
 	DeregistrationPropagationSeconds int
+	IdleTimeoutSeconds               int
+	AppDrainSeconds                  int
+	// KeepAliveSeconds is the app's keep-alive timeout: AppKeepAliveSeconds
+	// when declared, else the idle timeout plus a margin (what
+	// Args.KeepAliveTimeoutEnv carries). KeepAliveDeclared says which.
+	KeepAliveSeconds  int
+	KeepAliveDeclared bool
 
 	Startup   Probe
 	Readiness Probe
@@ -140,9 +182,12 @@ type Timing struct {
 	HealthyThreshold           int
 	UnhealthyThreshold         int
 
-	// Shutdown sequence.
+	// Shutdown sequence. DrainSeconds is the app's whole time from SIGTERM
+	// to exit: AppDrainSeconds, then ShutdownTimeoutSeconds waiting for
+	// in-flight requests (what Args.ShutdownTimeoutEnv carries).
 	PreStopSeconds                int
 	DrainSeconds                  int
+	ShutdownTimeoutSeconds        int
 	TerminationGracePeriodSeconds int
 	DeregistrationDelaySeconds    int
 	SlowStartSeconds              int
@@ -189,6 +234,22 @@ func (t Timing) MinDeregistrationDelaySeconds(preStopSeconds int) int {
 	return preStopSeconds + t.MaxRequestSeconds
 }
 
+// MinReadySecondsRequired is the shortest minReadySeconds that keeps old
+// pods until a new one has proved itself: one full readiness failure window,
+// and, with slow start, the whole ramp-up (the ALB sends a target in slow
+// start only a growing fraction of requests; ELB user guide, "Slow start
+// mode"), so an old pod never goes while its replacement cannot yet carry
+// its share.
+func (t Timing) MinReadySecondsRequired() int {
+	return max(t.Readiness.PeriodSeconds*t.Readiness.FailureThreshold, t.SlowStartSeconds)
+}
+
+// MinKeepAliveSeconds is the shortest app keep-alive timeout that lets the
+// ALB, not the app, close idle connections.
+func (t Timing) MinKeepAliveSeconds() int {
+	return t.IdleTimeoutSeconds + 1
+}
+
 // BatchSeconds is the expected worst-case time for one rollout batch: boot,
 // registration, passing the ALB's healthy threshold, and minReadySeconds.
 func (t Timing) BatchSeconds() int {
@@ -204,6 +265,15 @@ func Derive(in TimingArgs) (Timing, error) {
 		BootSeconds:                      in.BootSeconds,
 		MaxRequestSeconds:                in.MaxRequestSeconds,
 		DeregistrationPropagationSeconds: in.DeregistrationPropagationSeconds,
+		IdleTimeoutSeconds:               in.IdleTimeoutSeconds,
+		AppDrainSeconds:                  in.AppDrainSeconds,
+	}
+
+	// Keep-alive: the app must hold idle connections open longer than the
+	// ALB does, so the ALB never reuses one the app has just closed.
+	t.KeepAliveSeconds, t.KeepAliveDeclared = in.IdleTimeoutSeconds+keepAliveMarginSeconds, false
+	if in.AppKeepAliveSeconds > 0 {
+		t.KeepAliveSeconds, t.KeepAliveDeclared = in.AppKeepAliveSeconds, true
 	}
 
 	// Startup probe: a short period so a booted pod is noticed within a
@@ -216,9 +286,13 @@ func Derive(in TimingArgs) (Timing, error) {
 		t.Startup.FailureThreshold = in.StartupFailureThreshold
 	}
 
-	// Readiness: fast and sensitive. It decides whether the Service and the
-	// ALB send traffic; the app fails it on purpose while draining.
-	t.Readiness = Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1}
+	// Readiness decides whether the Service and the ALB send traffic; the
+	// app fails it on purpose while a dependency is down. Checked often, but
+	// tolerant of single slow answers: its timeout is the ALB's default
+	// health-check timeout on the same path, and it takes
+	// readinessFailureThreshold failures in a row to pull a pod.
+	t.Readiness = Probe{PeriodSeconds: readinessPeriodSeconds, TimeoutSeconds: albMinTimeout,
+		FailureThreshold: readinessFailureThreshold, SuccessThreshold: 1}
 
 	// Liveness: slow and tolerant, on its own path. A restart is the most
 	// disruptive action the kubelet takes, so it needs 30 s of failures.
@@ -244,9 +318,10 @@ func Derive(in TimingArgs) (Timing, error) {
 		t.PreStopSeconds = in.PreStopSeconds
 	}
 
-	// Drain: after SIGTERM the app finishes in-flight requests; the longest
-	// one may have started just before.
-	t.DrainSeconds = in.MaxRequestSeconds + drainMarginSeconds
+	// Drain: after SIGTERM the app runs its own drain delay, then finishes
+	// in-flight requests; the longest one may have started just before.
+	t.ShutdownTimeoutSeconds = in.MaxRequestSeconds + drainMarginSeconds
+	t.DrainSeconds = in.AppDrainSeconds + t.ShutdownTimeoutSeconds
 
 	// Grace period counts from the start of preStop, so it must hold the
 	// sleep, the drain, and a margin before SIGKILL.
@@ -265,8 +340,9 @@ func Derive(in TimingArgs) (Timing, error) {
 	t.SlowStartSeconds = in.SlowStartSeconds
 
 	// minReadySeconds: a new pod must stay Ready for one full readiness
-	// failure window before it counts as available and an old pod goes.
-	t.MinReadySeconds = t.Readiness.PeriodSeconds * t.Readiness.FailureThreshold
+	// failure window before it counts as available and an old pod goes, and,
+	// with slow start, until the ALB sends it its full share.
+	t.MinReadySeconds = t.MinReadySecondsRequired()
 	switch {
 	case in.MinReadySeconds < 0:
 		t.MinReadySeconds = 0
@@ -300,6 +376,7 @@ func withTimingDefaults(in TimingArgs) TimingArgs {
 	def(&in.HealthyThreshold, DefaultHealthyThreshold)
 	def(&in.UnhealthyThreshold, DefaultUnhealthyThreshold)
 	def(&in.DeregistrationPropagationSeconds, DefaultDeregistrationPropagationSeconds)
+	def(&in.IdleTimeoutSeconds, albDefaultIdleTimeout)
 	return in
 }
 

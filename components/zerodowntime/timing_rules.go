@@ -22,6 +22,9 @@ var timingRules = []timingRule{
 	checkGraceCoversShutdown,
 	checkDeregistrationDelay,
 	checkSlowStart,
+	checkMinReadyCoversSlowStart,
+	checkIdleTimeout,
+	checkKeepAlive,
 	checkProgressDeadline,
 }
 
@@ -51,6 +54,9 @@ func checkTimingInputsPositive(in TimingArgs, _ Timing) error {
 		{"Timing.StartupFailureThreshold", in.StartupFailureThreshold},
 		{"Timing.ProgressDeadlineSeconds", in.ProgressDeadlineSeconds},
 		{"Timing.SlowStartSeconds", in.SlowStartSeconds},
+		{"Timing.IdleTimeoutSeconds", in.IdleTimeoutSeconds},
+		{"Timing.AppKeepAliveSeconds", in.AppKeepAliveSeconds},
+		{"Timing.AppDrainSeconds", in.AppDrainSeconds},
 	} {
 		if f.v < 0 {
 			errs = append(errs, fieldErr([]string{f.name}, "use a positive number, or 0 for the default",
@@ -149,6 +155,40 @@ func checkSlowStart(in TimingArgs, _ Timing) error {
 	}
 	return fieldErr([]string{"Timing.SlowStartSeconds"}, fmt.Sprintf("use 0 (off) or %d..%d", albMinSlowStart, albMaxSlowStart),
 		"is %d s, outside the ALB's range", in.SlowStartSeconds)
+}
+
+func checkMinReadyCoversSlowStart(in TimingArgs, t Timing) error {
+	if in.SlowStartSeconds == 0 || t.MinReadySeconds >= t.SlowStartSeconds {
+		return nil
+	}
+	return fieldErr([]string{"Timing.MinReadySeconds", "Timing.SlowStartSeconds"},
+		fmt.Sprintf("raise Timing.MinReadySeconds to at least %d, or drop the override", t.MinReadySecondsRequired()),
+		"minReadySeconds %d s is shorter than the ALB's slow start %d s: old pods go while their replacements still get only part of the traffic, and the rest lands on fewer pods",
+		t.MinReadySeconds, t.SlowStartSeconds)
+}
+
+func checkIdleTimeout(_ TimingArgs, t Timing) error {
+	idle := t.IdleTimeoutSeconds
+	if idle < 1 || idle > albMaxIdleTimeout {
+		return fieldErr([]string{"Timing.IdleTimeoutSeconds"}, fmt.Sprintf("choose 1..%d, or 0 for the ALB default of %d", albMaxIdleTimeout, albDefaultIdleTimeout),
+			"is %d s, outside the ALB's range", idle)
+	}
+	if t.MaxRequestSeconds > idle {
+		return fieldErr([]string{"Timing.IdleTimeoutSeconds", "Timing.MaxRequestSeconds"},
+			fmt.Sprintf("set Timing.IdleTimeoutSeconds to at least %d", t.MaxRequestSeconds),
+			"the ALB closes a connection idle for %d s, but a request may take %d s (504)", idle, t.MaxRequestSeconds)
+	}
+	return nil
+}
+
+func checkKeepAlive(_ TimingArgs, t Timing) error {
+	if !t.KeepAliveDeclared || t.KeepAliveSeconds >= t.MinKeepAliveSeconds() {
+		return nil
+	}
+	return fieldErr([]string{"Timing.AppKeepAliveSeconds", "Timing.IdleTimeoutSeconds"},
+		fmt.Sprintf("make the app's keep-alive timeout at least %d s (the component can pass it: set Args.KeepAliveTimeoutEnv), or lower Timing.IdleTimeoutSeconds", t.MinKeepAliveSeconds()),
+		"the app closes idle connections after %d s, but the ALB keeps reusing them for %d s: a request sent on a connection the app just closed fails (502)",
+		t.KeepAliveSeconds, t.IdleTimeoutSeconds)
 }
 
 func checkProgressDeadline(_ TimingArgs, t Timing) error {

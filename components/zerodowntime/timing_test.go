@@ -16,12 +16,13 @@ func TestDeriveTable(t *testing.T) {
 			in:   TimingArgs{},
 			want: Timing{
 				BootSeconds: 30, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 30,
+				IdleTimeoutSeconds: 60, KeepAliveSeconds: 65,
 				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 45, SuccessThreshold: 1},
-				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
-				PreStopSeconds: 30, DrainSeconds: 12, TerminationGracePeriodSeconds: 47, DeregistrationDelaySeconds: 42,
-				MinReadySeconds: 4, ProgressDeadlineSeconds: 178, TargetHealthySeconds: 10,
+				PreStopSeconds: 30, DrainSeconds: 12, ShutdownTimeoutSeconds: 12, TerminationGracePeriodSeconds: 47, DeregistrationDelaySeconds: 42,
+				MinReadySeconds: 6, ProgressDeadlineSeconds: 182, TargetHealthySeconds: 10,
 			},
 		},
 		{
@@ -29,12 +30,13 @@ func TestDeriveTable(t *testing.T) {
 			in:   TimingArgs{BootSeconds: 10, MaxRequestSeconds: 5},
 			want: Timing{
 				BootSeconds: 10, MaxRequestSeconds: 5, DeregistrationPropagationSeconds: 30,
+				IdleTimeoutSeconds: 60, KeepAliveSeconds: 65,
 				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 15, SuccessThreshold: 1},
-				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
-				PreStopSeconds: 30, DrainSeconds: 7, TerminationGracePeriodSeconds: 42, DeregistrationDelaySeconds: 37,
-				MinReadySeconds: 4, ProgressDeadlineSeconds: 120, TargetHealthySeconds: 10,
+				PreStopSeconds: 30, DrainSeconds: 7, ShutdownTimeoutSeconds: 7, TerminationGracePeriodSeconds: 42, DeregistrationDelaySeconds: 37,
+				MinReadySeconds: 6, ProgressDeadlineSeconds: 122, TargetHealthySeconds: 10,
 			},
 		},
 		{
@@ -42,12 +44,13 @@ func TestDeriveTable(t *testing.T) {
 			in:   TimingArgs{BootSeconds: 100, MaxRequestSeconds: 50, HealthCheckIntervalSeconds: 15, HealthyThreshold: 3, DeregistrationPropagationSeconds: 40},
 			want: Timing{
 				BootSeconds: 100, MaxRequestSeconds: 50, DeregistrationPropagationSeconds: 40,
+				IdleTimeoutSeconds: 60, KeepAliveSeconds: 65,
 				Startup:                    Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 75, SuccessThreshold: 1},
-				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 15, HealthCheckTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 2,
-				PreStopSeconds: 40, DrainSeconds: 52, TerminationGracePeriodSeconds: 97, DeregistrationDelaySeconds: 92,
-				MinReadySeconds: 4, ProgressDeadlineSeconds: 2 * (150 + 30 + 45 + 4), TargetHealthySeconds: 45,
+				PreStopSeconds: 40, DrainSeconds: 52, ShutdownTimeoutSeconds: 52, TerminationGracePeriodSeconds: 97, DeregistrationDelaySeconds: 92,
+				MinReadySeconds: 6, ProgressDeadlineSeconds: 2 * (150 + 30 + 45 + 6), TargetHealthySeconds: 45,
 			},
 		},
 		{
@@ -55,27 +58,30 @@ func TestDeriveTable(t *testing.T) {
 			in:   TimingArgs{BootSeconds: 300, DeregistrationPropagationSeconds: 2},
 			want: Timing{
 				BootSeconds: 300, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 2,
+				IdleTimeoutSeconds: 60, KeepAliveSeconds: 65,
 				Startup:                    Probe{PeriodSeconds: 5, TimeoutSeconds: 1, FailureThreshold: 90, SuccessThreshold: 1},
-				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2,
 				// preStop never goes below in-cluster propagation.
-				PreStopSeconds: 5, DrainSeconds: 12, TerminationGracePeriodSeconds: 22, DeregistrationDelaySeconds: 17,
-				MinReadySeconds: 4, ProgressDeadlineSeconds: 2 * (450 + 30 + 10 + 4), TargetHealthySeconds: 10,
+				PreStopSeconds: 5, DrainSeconds: 12, ShutdownTimeoutSeconds: 12, TerminationGracePeriodSeconds: 22, DeregistrationDelaySeconds: 17,
+				MinReadySeconds: 6, ProgressDeadlineSeconds: 2 * (450 + 30 + 10 + 6), TargetHealthySeconds: 10,
 			},
 		},
 		{
 			name: "valid overrides are kept",
 			in: TimingArgs{BootSeconds: 10, PreStopSeconds: 35, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 45,
-				HealthCheckTimeoutSeconds: 4, StartupFailureThreshold: 20, ProgressDeadlineSeconds: 600, MinReadySeconds: -1, SlowStartSeconds: 60},
+				HealthCheckTimeoutSeconds: 4, StartupFailureThreshold: 20, ProgressDeadlineSeconds: 600, MinReadySeconds: 70, SlowStartSeconds: 60,
+				IdleTimeoutSeconds: 120, AppKeepAliveSeconds: 130, AppDrainSeconds: 3},
 			want: Timing{
 				BootSeconds: 10, MaxRequestSeconds: 10, DeregistrationPropagationSeconds: 30,
+				IdleTimeoutSeconds: 120, AppDrainSeconds: 3, KeepAliveSeconds: 130, KeepAliveDeclared: true,
 				Startup:                    Probe{PeriodSeconds: 1, TimeoutSeconds: 1, FailureThreshold: 20, SuccessThreshold: 1},
-				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 1, FailureThreshold: 2, SuccessThreshold: 1},
+				Readiness:                  Probe{PeriodSeconds: 2, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThreshold: 2, UnhealthyThreshold: 2,
-				PreStopSeconds: 35, DrainSeconds: 12, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 45, SlowStartSeconds: 60,
-				MinReadySeconds: 0, ProgressDeadlineSeconds: 600, TargetHealthySeconds: 10,
+				PreStopSeconds: 35, DrainSeconds: 15, ShutdownTimeoutSeconds: 12, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 45, SlowStartSeconds: 60,
+				MinReadySeconds: 70, ProgressDeadlineSeconds: 600, TargetHealthySeconds: 10,
 			},
 		},
 	}
@@ -99,32 +105,52 @@ func TestDerivedInvariants(t *testing.T) {
 		for _, req := range []int{1, 5, 30, 60} {
 			for _, interval := range []int{5, 6, 10, 30, 300} {
 				for _, prop := range []int{1, 10, 15, 70} {
-					in := TimingArgs{BootSeconds: boot, MaxRequestSeconds: req, HealthCheckIntervalSeconds: interval, DeregistrationPropagationSeconds: prop}
-					tm, err := Derive(in)
-					if err != nil {
-						t.Fatalf("Derive(%+v): %v", in, err)
-					}
-					switch {
-					case tm.StartupBudgetSeconds() < boot:
-						t.Errorf("%+v: startup budget %d < boot %d", in, tm.StartupBudgetSeconds(), boot)
-					case tm.PreStopSeconds < prop || tm.PreStopSeconds < inClusterPropagationSeconds:
-						t.Errorf("%+v: preStop %d below propagation", in, tm.PreStopSeconds)
-					case tm.TerminationGracePeriodSeconds < tm.PreStopSeconds+tm.DrainSeconds:
-						t.Errorf("%+v: grace %d < preStop+drain", in, tm.TerminationGracePeriodSeconds)
-					case tm.DrainSeconds < req || tm.DeregistrationDelaySeconds < req:
-						t.Errorf("%+v: drain %d / deregistration %d below request %d", in, tm.DrainSeconds, tm.DeregistrationDelaySeconds, req)
-					case tm.DeregistrationDelaySeconds < tm.PreStopSeconds+req:
-						t.Errorf("%+v: deregistration delay %d cuts a request routed at the end of preStop %d", in, tm.DeregistrationDelaySeconds, tm.PreStopSeconds)
-					case tm.SafePropagationSeconds(req) < prop-endpointLagSeconds:
-						t.Errorf("%+v: survives only %d s of propagation, below the allowance %d s", in, tm.SafePropagationSeconds(req), prop)
-					case tm.HealthCheckTimeoutSeconds >= tm.HealthCheckIntervalSeconds:
-						t.Errorf("%+v: ALB timeout %d >= interval %d", in, tm.HealthCheckTimeoutSeconds, tm.HealthCheckIntervalSeconds)
-					case tm.ProgressDeadlineSeconds <= tm.BatchSeconds():
-						t.Errorf("%+v: progress deadline %d <= batch %d", in, tm.ProgressDeadlineSeconds, tm.BatchSeconds())
+					for _, extra := range []TimingArgs{{}, {AppDrainSeconds: 10, SlowStartSeconds: 120}} {
+						in := TimingArgs{BootSeconds: boot, MaxRequestSeconds: req, HealthCheckIntervalSeconds: interval, DeregistrationPropagationSeconds: prop,
+							AppDrainSeconds: extra.AppDrainSeconds, SlowStartSeconds: extra.SlowStartSeconds}
+						checkInvariants(t, in, req, prop)
 					}
 				}
 			}
 		}
+	}
+}
+
+// checkInvariants derives in and checks every promise of the model.
+func checkInvariants(t *testing.T, in TimingArgs, req, prop int) {
+	t.Helper()
+	boot := in.BootSeconds
+	tm, err := Derive(in)
+	if err != nil {
+		t.Fatalf("Derive(%+v): %v", in, err)
+	}
+	switch {
+	case tm.StartupBudgetSeconds() < boot:
+		t.Errorf("%+v: startup budget %d < boot %d", in, tm.StartupBudgetSeconds(), boot)
+	case tm.PreStopSeconds < prop || tm.PreStopSeconds < inClusterPropagationSeconds:
+		t.Errorf("%+v: preStop %d below propagation", in, tm.PreStopSeconds)
+	case tm.TerminationGracePeriodSeconds < tm.PreStopSeconds+tm.DrainSeconds:
+		t.Errorf("%+v: grace %d < preStop+drain", in, tm.TerminationGracePeriodSeconds)
+	case tm.DrainSeconds < req || tm.DeregistrationDelaySeconds < req:
+		t.Errorf("%+v: drain %d / deregistration %d below request %d", in, tm.DrainSeconds, tm.DeregistrationDelaySeconds, req)
+	case tm.DeregistrationDelaySeconds < tm.PreStopSeconds+req:
+		t.Errorf("%+v: deregistration delay %d cuts a request routed at the end of preStop %d", in, tm.DeregistrationDelaySeconds, tm.PreStopSeconds)
+	case tm.SafePropagationSeconds(req) < prop-endpointLagSeconds:
+		t.Errorf("%+v: survives only %d s of propagation, below the allowance %d s", in, tm.SafePropagationSeconds(req), prop)
+	case tm.HealthCheckTimeoutSeconds >= tm.HealthCheckIntervalSeconds:
+		t.Errorf("%+v: ALB timeout %d >= interval %d", in, tm.HealthCheckTimeoutSeconds, tm.HealthCheckIntervalSeconds)
+	case tm.ProgressDeadlineSeconds <= tm.BatchSeconds():
+		t.Errorf("%+v: progress deadline %d <= batch %d", in, tm.ProgressDeadlineSeconds, tm.BatchSeconds())
+	case tm.DrainSeconds < in.AppDrainSeconds+req:
+		t.Errorf("%+v: drain %d does not hold the app's drain %d and a request %d", in, tm.DrainSeconds, in.AppDrainSeconds, req)
+	case tm.KeepAliveSeconds <= tm.IdleTimeoutSeconds:
+		t.Errorf("%+v: keep-alive %d not above the ALB idle timeout %d", in, tm.KeepAliveSeconds, tm.IdleTimeoutSeconds)
+	case tm.MinReadySeconds < tm.SlowStartSeconds:
+		t.Errorf("%+v: minReady %d shorter than slow start %d", in, tm.MinReadySeconds, tm.SlowStartSeconds)
+	case tm.Readiness.FailureThreshold < 3 || tm.Readiness.TimeoutSeconds < albMinTimeout:
+		t.Errorf("%+v: readiness %+v pulls a pod on one or two slow answers", in, tm.Readiness)
+	case tm.MinReadySeconds < tm.Readiness.PeriodSeconds*tm.Readiness.FailureThreshold:
+		t.Errorf("%+v: minReady %d shorter than the readiness failure window", in, tm.MinReadySeconds)
 	}
 }
 
@@ -149,6 +175,10 @@ func TestDeriveRefusesFailureWindows(t *testing.T) {
 		{"progress deadline below a batch", TimingArgs{ProgressDeadlineSeconds: 30}, []string{"Timing.ProgressDeadlineSeconds"}},
 		{"negative boot", TimingArgs{BootSeconds: -1}, []string{"Timing.BootSeconds"}},
 		{"negative minReady", TimingArgs{MinReadySeconds: -2}, []string{"Timing.MinReadySeconds"}},
+		{"minReady off with slow start", TimingArgs{MinReadySeconds: -1, SlowStartSeconds: 30}, []string{"Timing.MinReadySeconds", "Timing.SlowStartSeconds"}},
+		{"app keep-alive at the ALB idle timeout", TimingArgs{AppKeepAliveSeconds: 60}, []string{"Timing.AppKeepAliveSeconds", "Timing.IdleTimeoutSeconds"}},
+		{"idle timeout below the longest request", TimingArgs{IdleTimeoutSeconds: 30, MaxRequestSeconds: 31}, []string{"Timing.IdleTimeoutSeconds", "Timing.MaxRequestSeconds"}},
+		{"grace shorter than preStop + app drain", TimingArgs{AppDrainSeconds: 20, TerminationGracePeriodSeconds: 50}, []string{"Timing.TerminationGracePeriodSeconds"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,7 +50,6 @@ var argRules = []argRule{
 	checkIngressClassName,
 	checkIngressHost,
 	checkTLS,
-	checkIdleTimeout,
 }
 
 // Validate applies defaults to args and checks them and the timing model
@@ -138,7 +137,7 @@ func checkPort(a Args) error {
 
 func checkProbePaths(a Args) error {
 	var errs []error
-	for _, p := range []struct{ name, v string }{{"ReadinessPath", a.ReadinessPath}, {"LivenessPath", a.LivenessPath}} {
+	for _, p := range []struct{ name, v string }{{"ReadinessPath", a.ReadinessPath}, {"LivenessPath", a.LivenessPath}, {"StartupPath", a.StartupPath}} {
 		if !pathPattern.MatchString(p.v) {
 			errs = append(errs, fieldErr([]string{p.name}, "use an absolute URL path such as /readyz", "%q is not an HTTP path", p.v))
 		}
@@ -147,6 +146,12 @@ func checkProbePaths(a Args) error {
 		errs = append(errs, fieldErr([]string{"ReadinessPath", "LivenessPath"},
 			"give liveness its own endpoint (e.g. /livez) that stays 200 while the app drains",
 			"both are %q: a pod that fails readiness on purpose while it drains, or while a dependency is down, would be restarted by the liveness probe",
+			a.ReadinessPath))
+	}
+	if a.StartupPath == a.ReadinessPath {
+		errs = append(errs, fieldErr([]string{"StartupPath", "ReadinessPath"},
+			"point StartupPath at an endpoint that is 200 once the process is up (by default the liveness path)",
+			"both are %q: readiness fails on purpose while a dependency is down, so every new or rescheduled pod would fail its startup probe and be restarted in a loop during that outage",
 			a.ReadinessPath))
 	}
 	return errors.Join(errs...)
@@ -227,14 +232,30 @@ func checkEnv(a Args) error {
 	if _, dup := a.Env["POD_NAME"]; dup {
 		errs = append(errs, fieldErr([]string{"Env"}, "remove POD_NAME from Env: the component sets it from the downward API", "POD_NAME is set twice"))
 	}
-	if a.ShutdownTimeoutEnv != "" {
-		if !envNamePattern.MatchString(a.ShutdownTimeoutEnv) {
-			errs = append(errs, fieldErr([]string{"ShutdownTimeoutEnv"}, "use letters, digits and '_'", "%q is not a valid variable name", a.ShutdownTimeoutEnv))
+	fromModel := map[string]string{}
+	for _, f := range []struct{ field, name string }{{"ShutdownTimeoutEnv", a.ShutdownTimeoutEnv}, {"KeepAliveTimeoutEnv", a.KeepAliveTimeoutEnv}} {
+		if f.name == "" {
+			continue
 		}
-		if _, dup := a.Env[a.ShutdownTimeoutEnv]; dup {
-			errs = append(errs, fieldErr([]string{"ShutdownTimeoutEnv", "Env"}, "remove it from Env: the component sets it from the timing model",
-				"%q is set twice", a.ShutdownTimeoutEnv))
+		if !envNamePattern.MatchString(f.name) {
+			errs = append(errs, fieldErr([]string{f.field}, "use letters, digits and '_'", "%q is not a valid variable name", f.name))
 		}
+		if _, dup := a.Env[f.name]; dup {
+			errs = append(errs, fieldErr([]string{f.field, "Env"}, "remove it from Env: the component sets it from the timing model",
+				"%q is set twice", f.name))
+		}
+		if f.name == "POD_NAME" {
+			errs = append(errs, fieldErr([]string{f.field}, "name a different variable: the component sets POD_NAME from the downward API", "%q is set twice", f.name))
+		}
+		if other, dup := fromModel[f.name]; dup {
+			errs = append(errs, fieldErr([]string{other, f.field}, "name two different variables", "both are %q", f.name))
+		}
+		fromModel[f.name] = f.field
+	}
+	if a.KeepAliveTimeoutEnv != "" && a.Timing.AppKeepAliveSeconds > 0 {
+		errs = append(errs, fieldErr([]string{"KeepAliveTimeoutEnv", "Timing.AppKeepAliveSeconds"},
+			"set one: KeepAliveTimeoutEnv when the app reads its keep-alive from the environment, Timing.AppKeepAliveSeconds when it is fixed",
+			"both are set: the keep-alive would have two sources"))
 	}
 	return errors.Join(errs...)
 }
@@ -309,24 +330,4 @@ func checkTLS(a Args) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// albDefaultIdleTimeoutSeconds is the ALB's default idle timeout.
-const albDefaultIdleTimeoutSeconds = 60
-
-func checkIdleTimeout(a Args) error {
-	idle := a.Ingress.IdleTimeoutSeconds
-	if idle < 0 || idle > 4000 {
-		return fieldErr([]string{"Ingress.IdleTimeoutSeconds"}, "choose 1..4000, or 0 for the ALB default of 60", "is %d", idle)
-	}
-	if idle == 0 {
-		idle = albDefaultIdleTimeoutSeconds
-	}
-	maxRequest := withTimingDefaults(a.Timing).MaxRequestSeconds
-	if maxRequest > idle {
-		return fieldErr([]string{"Ingress.IdleTimeoutSeconds", "Timing.MaxRequestSeconds"},
-			fmt.Sprintf("set Ingress.IdleTimeoutSeconds to at least %d", maxRequest),
-			"the ALB closes a connection idle for %d s, but a request may take %d s (504)", idle, maxRequest)
-	}
-	return nil
 }

@@ -52,8 +52,22 @@ func TestValidateArgs(t *testing.T) {
 		{"tls bad arn", func(a *Args) {
 			a.Ingress.TLS = &TLSArgs{CertificateArns: pulumi.StringArray{pulumi.String("cert-1")}}
 		}, []string{"Ingress.TLS.CertificateArns[0]"}},
-		{"long requests need idle timeout", func(a *Args) { a.Timing.MaxRequestSeconds = 90 }, []string{"Ingress.IdleTimeoutSeconds", "Timing.MaxRequestSeconds"}},
-		{"idle timeout out of range", func(a *Args) { a.Ingress.IdleTimeoutSeconds = 5000 }, []string{"Ingress.IdleTimeoutSeconds"}},
+		{"long requests need idle timeout", func(a *Args) { a.Timing.MaxRequestSeconds = 90 }, []string{"Timing.IdleTimeoutSeconds", "Timing.MaxRequestSeconds"}},
+		{"idle timeout out of range", func(a *Args) { a.Timing.IdleTimeoutSeconds = 5000 }, []string{"Timing.IdleTimeoutSeconds"}},
+		{"startup probe on the readiness path", func(a *Args) { a.StartupPath = "/readyz" }, []string{"StartupPath", "ReadinessPath"}},
+		{"startup path not a path", func(a *Args) { a.StartupPath = "healthz" }, []string{"StartupPath"}},
+		{"keep-alive env not a name", func(a *Args) { a.KeepAliveTimeoutEnv = "1X" }, []string{"KeepAliveTimeoutEnv"}},
+		{"keep-alive env also in Env", func(a *Args) {
+			a.KeepAliveTimeoutEnv = "IDLE"
+			a.Env = map[string]pulumi.StringInput{"IDLE": pulumi.String("9s")}
+		}, []string{"KeepAliveTimeoutEnv", "Env"}},
+		{"both model variables the same", func(a *Args) { a.KeepAliveTimeoutEnv, a.ShutdownTimeoutEnv = "T", "T" }, []string{"ShutdownTimeoutEnv", "KeepAliveTimeoutEnv"}},
+		{"model variable is POD_NAME", func(a *Args) { a.KeepAliveTimeoutEnv = "POD_NAME" }, []string{"KeepAliveTimeoutEnv"}},
+		{"keep-alive from env and declared", func(a *Args) { a.KeepAliveTimeoutEnv, a.Timing.AppKeepAliveSeconds = "IDLE", 90 }, []string{"KeepAliveTimeoutEnv", "Timing.AppKeepAliveSeconds"}},
+		{"app keep-alive shorter than ALB idle", func(a *Args) { a.Timing.AppKeepAliveSeconds = 5 }, []string{"Timing.AppKeepAliveSeconds", "Timing.IdleTimeoutSeconds"}},
+		{"app keep-alive equal to ALB idle", func(a *Args) { a.Timing.AppKeepAliveSeconds, a.Timing.IdleTimeoutSeconds = 75, 75 }, []string{"Timing.AppKeepAliveSeconds", "Timing.IdleTimeoutSeconds"}},
+		{"minReady shorter than slow start", func(a *Args) { a.Timing.SlowStartSeconds, a.Timing.MinReadySeconds = 60, 10 }, []string{"Timing.MinReadySeconds", "Timing.SlowStartSeconds"}},
+		{"negative app drain", func(a *Args) { a.Timing.AppDrainSeconds = -1 }, []string{"Timing.AppDrainSeconds"}},
 		{"timing error surfaces", func(a *Args) { a.Timing.PreStopSeconds = 1 }, []string{"Timing.PreStopSeconds"}},
 	}
 	for _, tc := range cases {
@@ -107,17 +121,22 @@ func TestValidateAcceptsOutputsItCannotKnowYet(t *testing.T) {
 // FuzzValidate feeds arbitrary arguments to Validate: it must never panic,
 // and whatever it accepts must satisfy the model's invariants.
 func FuzzValidate(f *testing.F) {
-	f.Add("web", "apps", "img:v1", 3, 8080, "/readyz", "/livez", "50%", 10, 5, 5, 2, 2, 15, 0, 0, 0, "/", "grp", "internal")
-	f.Add("", "", "", -1, -1, "", "", "", -1, -1, -1, -1, -1, -1, -1, -1, -1, "", "", "")
-	f.Add("a", "b", "c", 1<<30, 1<<30, "/x", "/x", "100%", 1<<40, 1<<40, 300, 10, 10, 1<<40, 1<<40, 1<<40, 3600, "//", "a.b", "internet-facing")
+	f.Add("web", "apps", "img:v1", 3, 8080, "/readyz", "/livez", "50%", 10, 5, 5, 2, 2, 15, 0, 0, 0, "/", "grp", "internal", "", 0, 0, 0, 0, 0)
+	f.Add("", "", "", -1, -1, "", "", "", -1, -1, -1, -1, -1, -1, -1, -1, -1, "", "", "", "", -1, -1, -1, -1, -2)
+	f.Add("a", "b", "c", 1<<30, 1<<30, "/x", "/x", "100%", 1<<40, 1<<40, 300, 10, 10, 1<<40, 1<<40, 1<<40, 3600, "//", "a.b", "internet-facing",
+		"/x", 4000, 1<<40, 1<<40, 900, 1<<40)
+	f.Add("web", "apps", "img", 3, 8080, "/readyz", "/livez", "1", 10, 5, 5, 2, 2, 30, 0, 0, 0, "/", "", "internal", "/livez", 60, 61, 2, 60, 30)
 	f.Fuzz(func(t *testing.T, name, ns, image string, replicas, port int, ready, live, surge string,
-		boot, req, interval, healthy, unhealthy, prop, preStop, grace, dereg int, path, group, scheme string) {
+		boot, req, interval, healthy, unhealthy, prop, preStop, grace, dereg int, path, group, scheme string,
+		startup string, idle, keepAlive, appDrain, slowStart, minReady int) {
 		args := Args{
 			Namespace: pulumi.String(ns), Image: pulumi.String(image), Replicas: replicas, Port: port,
-			ReadinessPath: ready, LivenessPath: live, MaxSurge: surge,
+			ReadinessPath: ready, LivenessPath: live, StartupPath: startup, MaxSurge: surge,
 			Timing: TimingArgs{BootSeconds: boot, MaxRequestSeconds: req, HealthCheckIntervalSeconds: interval,
 				HealthyThreshold: healthy, UnhealthyThreshold: unhealthy, DeregistrationPropagationSeconds: prop,
-				PreStopSeconds: preStop, TerminationGracePeriodSeconds: grace, DeregistrationDelaySeconds: dereg},
+				PreStopSeconds: preStop, TerminationGracePeriodSeconds: grace, DeregistrationDelaySeconds: dereg,
+				IdleTimeoutSeconds: idle, AppKeepAliveSeconds: keepAlive, AppDrainSeconds: appDrain,
+				SlowStartSeconds: slowStart, MinReadySeconds: minReady},
 			Ingress: IngressArgs{Paths: []string{path}, GroupName: group, Scheme: scheme},
 		}
 		a, tm, err := Validate(name, args)
@@ -126,8 +145,41 @@ func FuzzValidate(f *testing.F) {
 		}
 		if tm.TerminationGracePeriodSeconds < tm.PreStopSeconds+tm.DrainSeconds || tm.PreStopSeconds < a.Timing.DeregistrationPropagationSeconds ||
 			tm.DeregistrationDelaySeconds < tm.MaxRequestSeconds || tm.HealthCheckTimeoutSeconds >= tm.HealthCheckIntervalSeconds ||
-			a.ReadinessPath == a.LivenessPath || a.Replicas < 1 {
+			a.ReadinessPath == a.LivenessPath || a.StartupPath == a.ReadinessPath || a.Replicas < 1 ||
+			tm.KeepAliveSeconds <= tm.IdleTimeoutSeconds || tm.MaxRequestSeconds > tm.IdleTimeoutSeconds ||
+			tm.MinReadySeconds < tm.SlowStartSeconds || tm.DrainSeconds < tm.AppDrainSeconds+tm.MaxRequestSeconds {
 			t.Fatalf("accepted a model that reopens a failure window: %+v", tm)
 		}
 	})
+}
+
+func TestWarnings(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(a *Args)
+		want   []string
+	}{
+		{"keep-alive unknown", func(*Args) {}, []string{"Timing.AppKeepAliveSeconds, KeepAliveTimeoutEnv", "65s"}},
+		{"keep-alive from the environment", func(a *Args) { a.KeepAliveTimeoutEnv = "IDLE_TIMEOUT" }, nil},
+		{"keep-alive declared", func(a *Args) { a.Timing.AppKeepAliveSeconds = 75 }, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := baseArgs()
+			tc.mutate(args)
+			a, tm, err := Validate("web", *args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(Warnings(a, tm), "\n")
+			if len(tc.want) == 0 && got != "" {
+				t.Errorf("unexpected warning: %s", got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("warnings %q do not contain %q", got, w)
+				}
+			}
+		})
+	}
 }

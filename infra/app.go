@@ -68,6 +68,12 @@ func appArgs(cfg Config, in appInputs) *zerodowntime.Args {
 		},
 		DependsOn: in.DependsOn,
 	}
+	if cfg.MaxReplicas > 0 {
+		// The autoscaler owns the count from zdt:replicas up to
+		// zdt:maxReplicas, on CPU (the component's default target).
+		args.Replicas = 0
+		args.Autoscaling = &zerodowntime.AutoscalingArgs{MinReplicas: cfg.Replicas, MaxReplicas: cfg.MaxReplicas}
+	}
 	if cfg.Host != "" {
 		args.Ingress.Host = pulumi.String(cfg.Host)
 	}

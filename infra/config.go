@@ -77,7 +77,8 @@ var Settings = []Setting{
 	{"namespace", typeString, "zdt-demo", "Namespace of the app, labelled for LBC pod readiness gate injection."},
 	{"appName", typeString, "demo-app", "Name of the app's Deployment, Service, Ingress and PodDisruptionBudget."},
 	{"appVersion", typeString, "v1", "Version of the demo app: image tag, build argument VERSION and pod label."},
-	{"replicas", typeInteger, 3, "Pod count of the app."},
+	{"replicas", typeInteger, 3, "Pod count of the app; with zdt:maxReplicas, the autoscaler's minimum."},
+	{"maxReplicas", typeInteger, 0, "0: a fixed pod count. Above 0: a HorizontalPodAutoscaler scales the app from zdt:replicas to this on CPU use (70 % of the request; the cluster needs metrics-server); `pulumi up` then leaves the count to it."},
 	{"imagePlatform", typeString, "linux/amd64", "Platform the image is built for; must match the node instance types (linux/arm64 for Graviton)."},
 	{"ecrKeepImages", typeInteger, 10, "The ECR lifecycle policy keeps this many most recent images."},
 	{"localImage", typeString, "docker.io/zdt/demo-app:v1", "local platform: image reference already present on the nodes (imagePullPolicy Never)."},
@@ -122,10 +123,12 @@ type Config struct {
 	NodeDesiredSize   int
 	NodeMaxSize       int
 
-	Namespace     string
-	AppName       string
-	AppVersion    string
-	Replicas      int
+	Namespace  string
+	AppName    string
+	AppVersion string
+	Replicas   int
+	// MaxReplicas > 0 adds a HorizontalPodAutoscaler from Replicas to it.
+	MaxReplicas   int
 	ImagePlatform string
 	ECRKeepImages int
 
@@ -280,6 +283,7 @@ func loadConfig(stack, root string, get func(string) (string, bool)) (Config, er
 		AppName:                          r.str("appName"),
 		AppVersion:                       r.str("appVersion"),
 		Replicas:                         r.integer("replicas"),
+		MaxReplicas:                      r.integer("maxReplicas"),
 		ImagePlatform:                    r.str("imagePlatform"),
 		ECRKeepImages:                    r.integer("ecrKeepImages"),
 		LocalImage:                       r.str("localImage"),

@@ -573,3 +573,16 @@ func TestProgramRejectsInvalidConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestProgramAutoscaling(t *testing.T) {
+	kubeconfig := writeKubeconfig(t)
+	rec, _ := mustRunStack(t, "local", map[string]string{"zdt:kubeconfigPath": kubeconfig, "zdt:maxReplicas": "6"})
+	hpa := rec.MustFind(t, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "demo-app")
+	if hpa.MustGet(t, "spec", "minReplicas") != float64(3) || hpa.MustGet(t, "spec", "maxReplicas") != float64(6) {
+		t.Errorf("autoscaler min/max = %v/%v, want zdt:replicas 3 and zdt:maxReplicas 6",
+			hpa.MustGet(t, "spec", "minReplicas"), hpa.MustGet(t, "spec", "maxReplicas"))
+	}
+	if dep := rec.MustFind(t, typeDeployment, "demo-app"); strings.Join(dep.IgnoreChanges, ",") != "spec.replicas" {
+		t.Errorf("deployment ignoreChanges %v, want spec.replicas", dep.IgnoreChanges)
+	}
+}

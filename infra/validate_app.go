@@ -13,12 +13,14 @@ import (
 // keys they come from (appArgs); the image's key depends on the platform
 // (imageKey).
 var componentFieldKeys = map[string]string{
-	"AppName":                           "appName",
-	"Namespace":                         "namespace",
-	"Replicas":                          "replicas",
-	"Timing.BootSeconds":                "bootSeconds",
-	"Timing.MaxRequestSeconds":          "maxRequestSeconds",
-	"Timing.HealthCheckIntervalSeconds": "healthCheckIntervalSeconds",
+	"AppName":                                 "appName",
+	"Namespace":                               "namespace",
+	"Replicas":                                "replicas",
+	"Autoscaling.MinReplicas":                 "replicas",
+	"Autoscaling.MaxReplicas":                 "maxReplicas",
+	"Timing.BootSeconds":                      "bootSeconds",
+	"Timing.MaxRequestSeconds":                "maxRequestSeconds",
+	"Timing.HealthCheckIntervalSeconds":       "healthCheckIntervalSeconds",
 	"Timing.DeregistrationPropagationSeconds": "deregistrationPropagationSeconds",
 	"Ingress.ClassName":                       "ingressClass",
 	"Ingress.Scheme":                          "ingressScheme",

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -45,6 +46,18 @@ const (
 	// broken one a second time: its ReplicaSet exists already, which must
 	// still fail `pulumi up` (issue 15).
 	ScenarioNeverReadyAgain = "fault-never-ready-again"
+	// ScenarioAutoscaled puts the running app under a
+	// HorizontalPodAutoscaler, scales it as the autoscaler would, and rolls
+	// it: the `pulumi up` must neither conflict nor reset the count. It runs
+	// last: it leaves spec.replicas to the autoscaler's field manager.
+	ScenarioAutoscaled = "ZeroDowntimeApp autoscaled"
+)
+
+// The autoscaled scenario's counts: zdt:replicas (3) is the autoscaler's
+// minimum; the stand-in scales to autoscaledTo, within autoscaledMax.
+const (
+	autoscaledMax = 6
+	autoscaledTo  = 5
 )
 
 // Falsification margins around the predicted boundary: under it by more
@@ -59,7 +72,7 @@ const (
 var AllScenarios = []string{
 	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
 	ScenarioZeroDowntime, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
-	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained,
+	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained, ScenarioAutoscaled,
 }
 
 // Options configure a lab run.
@@ -245,6 +258,8 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 		return one(r.fault(ctx, name, "v2"))
 	case ScenarioSustained:
 		return r.sustained(ctx, name)
+	case ScenarioAutoscaled:
+		return one(r.autoscaled(ctx, name))
 	}
 	return nil, fmt.Errorf("unknown scenario %q (known: %v)", name, AllScenarios)
 }
@@ -305,6 +320,44 @@ func (r *runner) sustained(ctx context.Context, name string) ([]scenario.Result,
 		}
 	}
 	return out, nil
+}
+
+// autoscaled moves the app under a HorizontalPodAutoscaler (zdt:maxReplicas)
+// with a `pulumi up` of the version it runs, scales it through the scale
+// subresource as the autoscaler would, then rolls it to the other version
+// under load. The rollout must succeed (no field-manager conflict), keep the
+// scaled count, and fail no request (asserted by the e2e test).
+func (r *runner) autoscaled(ctx context.Context, name string) (scenario.Result, error) {
+	z := *r.zda
+	z.Extra = map[string]string{"zdt:maxReplicas": strconv.Itoa(autoscaledMax)}
+	for k, v := range r.zda.Extra {
+		z.Extra[k] = v
+	}
+	from, to := "v1", "v2"
+	if r.at[z.NS] == "v2" {
+		from, to = "v2", "v1"
+	}
+	if err := z.Deploy(ctx, from); err != nil {
+		return scenario.Result{Name: name}, fmt.Errorf("adding the autoscaler: %w", err)
+	}
+	r.at[z.NS] = from
+	if err := scenario.ScaleLikeAnAutoscaler(ctx, r.env.Client, z.NS, z.App, autoscaledTo, 3*time.Minute); err != nil {
+		return scenario.Result{Name: name}, err
+	}
+	r.step.say("%s: scaled to %d through the scale subresource (field manager %s)", name, autoscaledTo, scenario.AutoscalerStandIn)
+	res, err := r.roll(ctx, r.env, name, &z, from, to)
+	if err != nil {
+		return res, err
+	}
+	got, err := scenario.DesiredReplicas(ctx, r.env.Client, z.NS, z.App)
+	if err != nil {
+		return res, err
+	}
+	if got != autoscaledTo {
+		return res, fmt.Errorf("pulumi up reset the autoscaled count: spec.replicas is %d, want %d", got, autoscaledTo)
+	}
+	r.step.say("%s: spec.replicas still %d after pulumi up", name, got)
+	return res, nil
 }
 
 // versionNeverReady names the image whose app never finishes booting.

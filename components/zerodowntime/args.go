@@ -42,8 +42,13 @@ type Args struct {
 	AppName string
 	// Version is recorded in the pod label app.kubernetes.io/version.
 	Version string
-	// Replicas is the desired pod count. Default 3.
+	// Replicas is the desired pod count. Default 3. With Autoscaling it is
+	// the count the Deployment starts with (Autoscaling.MinReplicas) and
+	// must be left 0.
 	Replicas int
+	// Autoscaling, when set, adds a HorizontalPodAutoscaler; the Deployment
+	// then leaves spec.replicas to it (see hpa.go).
+	Autoscaling *AutoscalingArgs
 	// Port is the container's HTTP port. Default 8080.
 	Port int
 	// ReadinessPath answers 200 only when the app can take traffic, and
@@ -96,6 +101,31 @@ type Args struct {
 	DependsOn []pulumi.Resource
 }
 
+// AutoscalingArgs configures the HorizontalPodAutoscaler (autoscaling/v2).
+type AutoscalingArgs struct {
+	// MinReplicas is the fewest pods; at least 2 while the
+	// PodDisruptionBudget is on. Default 3.
+	MinReplicas int
+	// MaxReplicas is the most pods; at least MinReplicas. Required. It
+	// sizes how long `pulumi up` waits for a rollout.
+	MaxReplicas int
+	// CPUUtilizationPercent is the target average CPU use, in percent of
+	// Resources.CPURequest. Default 70 when no target is set.
+	CPUUtilizationPercent int
+	// MemoryUtilizationPercent is the target average memory use, in
+	// percent of Resources.MemoryRequest. Off by default.
+	MemoryUtilizationPercent int
+	// ScaleDownStabilizationSeconds is how long the autoscaler looks back
+	// before removing pods (0..3600). Default 300, Kubernetes' default.
+	ScaleDownStabilizationSeconds int
+}
+
+// Defaults for AutoscalingArgs.
+const (
+	DefaultAutoscalingCPUPercent         = 70
+	DefaultScaleDownStabilizationSeconds = 300
+)
+
 // Resources are container resource requests and limits as Kubernetes
 // quantities.
 type Resources struct {
@@ -140,6 +170,12 @@ func (a Args) withDefaults(name string) Args {
 	if a.AppName == "" {
 		a.AppName = name
 	}
+	if a.Autoscaling != nil {
+		a.Autoscaling = a.Autoscaling.withDefaults()
+		if a.Replicas == 0 {
+			a.Replicas = a.Autoscaling.MinReplicas
+		}
+	}
 	if a.Replicas == 0 {
 		a.Replicas = DefaultReplicas
 	}
@@ -183,4 +219,19 @@ func (a Args) withDefaults(name string) Args {
 		a.Ingress.Scheme = DefaultScheme
 	}
 	return a
+}
+
+// withDefaults returns a copy of h with defaults applied.
+func (h *AutoscalingArgs) withDefaults() *AutoscalingArgs {
+	c := *h
+	if c.MinReplicas == 0 {
+		c.MinReplicas = DefaultReplicas
+	}
+	if c.CPUUtilizationPercent == 0 && c.MemoryUtilizationPercent == 0 {
+		c.CPUUtilizationPercent = DefaultAutoscalingCPUPercent
+	}
+	if c.ScaleDownStabilizationSeconds == 0 {
+		c.ScaleDownStabilizationSeconds = DefaultScaleDownStabilizationSeconds
+	}
+	return &c
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
@@ -40,6 +41,8 @@ type ZeroDowntimeApp struct {
 	Ingress    *networkingv1.Ingress
 	// PodDisruptionBudget is nil when Args.DisablePodDisruptionBudget is set.
 	PodDisruptionBudget *policyv1.PodDisruptionBudget
+	// HorizontalPodAutoscaler is nil unless Args.Autoscaling is set.
+	HorizontalPodAutoscaler *autoscalingv2.HorizontalPodAutoscaler
 }
 
 // NewZeroDowntimeApp validates args, derives the timing model and registers
@@ -79,9 +82,19 @@ func NewZeroDowntimeApp(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err != nil {
 		return nil, fmt.Errorf("ZeroDowntimeApp %q: ingress: %w", name, err)
 	}
-	app.Deployment, err = appsv1.NewDeployment(ctx, name, deploymentArgs(a, t), parent, after(app.Service, app.Ingress))
+	deployOpts := []pulumi.ResourceOption{parent, after(app.Service, app.Ingress)}
+	if a.Autoscaling != nil {
+		deployOpts = append(deployOpts, pulumi.IgnoreChanges([]string{deploymentReplicasPath}))
+	}
+	app.Deployment, err = appsv1.NewDeployment(ctx, name, deploymentArgs(a, t), deployOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("ZeroDowntimeApp %q: deployment: %w", name, err)
+	}
+	if a.Autoscaling != nil {
+		app.HorizontalPodAutoscaler, err = autoscalingv2.NewHorizontalPodAutoscaler(ctx, name, hpaArgs(a), parent, after(app.Deployment))
+		if err != nil {
+			return nil, fmt.Errorf("ZeroDowntimeApp %q: horizontal pod autoscaler: %w", name, err)
+		}
 	}
 	if !a.DisablePodDisruptionBudget {
 		app.PodDisruptionBudget, err = policyv1.NewPodDisruptionBudget(ctx, name, pdbArgs(a), parent, after())

@@ -19,6 +19,7 @@ const (
 	typeService    = "kubernetes:core/v1:Service"
 	typeIngress    = "kubernetes:networking.k8s.io/v1:Ingress"
 	typePDB        = "kubernetes:policy/v1:PodDisruptionBudget"
+	typeHPA        = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 	testHostname   = "k8s-demo-web-0123456789.eu-west-1.elb.amazonaws.com"
 )
 
@@ -390,6 +391,12 @@ func TestGoldenManifests(t *testing.T) {
 			a.Timing.IdleTimeoutSeconds = 120
 			return a
 		},
+		"autoscaled": func() *Args {
+			a := baseArgs()
+			a.Autoscaling = &AutoscalingArgs{MaxReplicas: 10}
+			a.KeepAliveTimeoutEnv = "IDLE_TIMEOUT"
+			return a
+		},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -417,5 +424,53 @@ func TestGoldenManifests(t *testing.T) {
 				t.Errorf("manifests differ from %s (UPDATE_GOLDEN=1 to accept):\n%s", path, got)
 			}
 		})
+	}
+}
+
+func TestAutoscaling(t *testing.T) {
+	args := baseArgs()
+	args.Autoscaling = &AutoscalingArgs{MinReplicas: 2, MaxReplicas: 8, MemoryUtilizationPercent: 80}
+	res := mustDeploy(t, "web", args)
+	dep := res.rec.MustFind(t, typeDeployment, "web")
+	if got := dep.MustGet(t, "spec", "replicas"); got != float64(2) {
+		t.Errorf("deployment starts with %v replicas, want MinReplicas 2", got)
+	}
+	if strings.Join(dep.IgnoreChanges, ",") != "spec.replicas" {
+		t.Errorf("deployment ignoreChanges = %v, want [spec.replicas] so a pulumi up after the autoscaler scaled neither conflicts nor resets", dep.IgnoreChanges)
+	}
+	// The await is sized for the most pods: 8 at 50 % surge is 2 batches.
+	wantAwait := awaitSeconds(8, 4, res.timing)
+	if got := dep.MustGet(t, "metadata", "annotations", pulumiTimeoutAnnotation); got != wantAwait {
+		t.Errorf("await %v, want %s (sized from MaxReplicas)", got, wantAwait)
+	}
+	hpa := res.rec.MustFind(t, typeHPA, "web")
+	if !hpa.ChildOf("zdt:components:ZeroDowntimeApp", "web") || !hpa.DependsOn(typeDeployment, "web") {
+		t.Error("autoscaler is not a child of the component created after the deployment")
+	}
+	checks := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"target", hpa.MustGet(t, "spec", "scaleTargetRef", "name"), "web"},
+		{"target kind", hpa.MustGet(t, "spec", "scaleTargetRef", "kind"), "Deployment"},
+		{"min", hpa.MustGet(t, "spec", "minReplicas"), float64(2)},
+		{"max", hpa.MustGet(t, "spec", "maxReplicas"), float64(8)},
+		{"only memory", len(hpa.MustGet(t, "spec", "metrics").([]any)), 1},
+		{"memory target", hpa.MustGet(t, "spec", "metrics", 0, "resource", "target", "averageUtilization"), float64(80)},
+		{"scale-down window", hpa.MustGet(t, "spec", "behavior", "scaleDown", "stabilizationWindowSeconds"), float64(300)},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+
+	fixed := mustDeploy(t, "web", baseArgs())
+	if d := fixed.rec.MustFind(t, typeDeployment, "web"); len(d.IgnoreChanges) != 0 {
+		t.Errorf("without autoscaling the deployment ignores %v", d.IgnoreChanges)
+	}
+	if _, ok := fixed.rec.Find(typeHPA, "web"); ok {
+		t.Error("autoscaler registered without Autoscaling")
 	}
 }

@@ -14,7 +14,7 @@ import (
 // before a new one is Ready, and Ready includes the LBC's target-health gate,
 // so the ALB always has a healthy target.
 func deploymentArgs(a Args, t Timing) *appsv1.DeploymentArgs {
-	surge, _ := resolveSurge(a.MaxSurge, a.Replicas) // validated
+	surge, _ := resolveSurge(a.MaxSurge, a.maxReplicas()) // validated
 	return &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(a.AppName),
@@ -24,7 +24,7 @@ func deploymentArgs(a Args, t Timing) *appsv1.DeploymentArgs {
 			// ReplicaSet history (await.go), for at most every batch's
 			// progress deadline.
 			Annotations: pulumi.StringMap{
-				pulumiTimeoutAnnotation: pulumi.String(awaitSeconds(a.Replicas, surge, t)),
+				pulumiTimeoutAnnotation: pulumi.String(awaitSeconds(a.maxReplicas(), surge, t)),
 				pulumiWaitForAnnotation: pulumi.String(waitForAnnotation()),
 			},
 		},

@@ -38,6 +38,7 @@ var argRules = []argRule{
 	checkNamespace,
 	checkImage,
 	checkReplicas,
+	checkAutoscaling,
 	checkPort,
 	checkProbePaths,
 	checkMaxSurge,
@@ -121,11 +122,49 @@ func checkReplicas(a Args) error {
 		return fieldErr([]string{"Replicas"}, "use 1 or more (0 means the default of 3)", "is %d", a.Replicas)
 	}
 	if a.Replicas < 2 && !a.DisablePodDisruptionBudget {
+		if a.Autoscaling != nil {
+			return fieldErr([]string{"Autoscaling.MinReplicas", "DisablePodDisruptionBudget"},
+				"use Autoscaling.MinReplicas of at least 2, or set DisablePodDisruptionBudget and accept downtime during node drains",
+				"with %d replica the PodDisruptionBudget (maxUnavailable 1) lets a node drain take the only pod away", a.Replicas)
+		}
 		return fieldErr([]string{"Replicas", "DisablePodDisruptionBudget"},
 			"use at least 2 replicas, or set DisablePodDisruptionBudget and accept downtime during node drains",
 			"with %d replica the PodDisruptionBudget (maxUnavailable 1) lets a node drain take the only pod away", a.Replicas)
 	}
 	return nil
+}
+
+func checkAutoscaling(a Args) error {
+	h := a.Autoscaling
+	if h == nil {
+		return nil
+	}
+	var errs []error
+	if a.Replicas != h.MinReplicas {
+		errs = append(errs, fieldErr([]string{"Replicas", "Autoscaling.MinReplicas"},
+			"leave Replicas 0 with Autoscaling: the autoscaler owns the count, starting from Autoscaling.MinReplicas",
+			"Replicas is %d and Autoscaling.MinReplicas %d: a fixed count beside an autoscaler is overwritten by it", a.Replicas, h.MinReplicas))
+	}
+	if h.MinReplicas < 1 {
+		errs = append(errs, fieldErr([]string{"Autoscaling.MinReplicas"}, "use 1 or more (0 means the default of 3)", "is %d", h.MinReplicas))
+	}
+	if h.MaxReplicas < h.MinReplicas {
+		errs = append(errs, fieldErr([]string{"Autoscaling.MaxReplicas", "Autoscaling.MinReplicas"},
+			fmt.Sprintf("set Autoscaling.MaxReplicas to at least %d", h.MinReplicas),
+			"max %d is below min %d", h.MaxReplicas, h.MinReplicas))
+	}
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"Autoscaling.CPUUtilizationPercent", h.CPUUtilizationPercent}, {"Autoscaling.MemoryUtilizationPercent", h.MemoryUtilizationPercent}} {
+		if p.v < 0 || p.v > 1000 {
+			errs = append(errs, fieldErr([]string{p.name}, "use 1..1000 percent of the request, or 0 for none", "is %d", p.v))
+		}
+	}
+	if s := h.ScaleDownStabilizationSeconds; s < 0 || s > 3600 {
+		errs = append(errs, fieldErr([]string{"Autoscaling.ScaleDownStabilizationSeconds"}, "use 0..3600 (0 means the default of 300)", "is %d", s))
+	}
+	return errors.Join(errs...)
 }
 
 func checkPort(a Args) error {

@@ -68,6 +68,12 @@ func TestValidateArgs(t *testing.T) {
 		{"app keep-alive equal to ALB idle", func(a *Args) { a.Timing.AppKeepAliveSeconds, a.Timing.IdleTimeoutSeconds = 75, 75 }, []string{"Timing.AppKeepAliveSeconds", "Timing.IdleTimeoutSeconds"}},
 		{"minReady shorter than slow start", func(a *Args) { a.Timing.SlowStartSeconds, a.Timing.MinReadySeconds = 60, 10 }, []string{"Timing.MinReadySeconds", "Timing.SlowStartSeconds"}},
 		{"negative app drain", func(a *Args) { a.Timing.AppDrainSeconds = -1 }, []string{"Timing.AppDrainSeconds"}},
+		{"replicas beside an autoscaler", func(a *Args) { a.Replicas = 5; a.Autoscaling = &AutoscalingArgs{MaxReplicas: 9} }, []string{"Replicas", "Autoscaling.MinReplicas"}},
+		{"autoscaler max below min", func(a *Args) { a.Autoscaling = &AutoscalingArgs{MinReplicas: 4, MaxReplicas: 3} }, []string{"Autoscaling.MaxReplicas", "Autoscaling.MinReplicas"}},
+		{"autoscaler without max", func(a *Args) { a.Autoscaling = &AutoscalingArgs{} }, []string{"Autoscaling.MaxReplicas"}},
+		{"autoscaler min 1 with a PDB", func(a *Args) { a.Autoscaling = &AutoscalingArgs{MinReplicas: 1, MaxReplicas: 3} }, []string{"Autoscaling.MinReplicas", "DisablePodDisruptionBudget"}},
+		{"autoscaler target out of range", func(a *Args) { a.Autoscaling = &AutoscalingArgs{MaxReplicas: 6, CPUUtilizationPercent: 5000} }, []string{"Autoscaling.CPUUtilizationPercent"}},
+		{"autoscaler window out of range", func(a *Args) { a.Autoscaling = &AutoscalingArgs{MaxReplicas: 6, ScaleDownStabilizationSeconds: 4000} }, []string{"Autoscaling.ScaleDownStabilizationSeconds"}},
 		{"timing error surfaces", func(a *Args) { a.Timing.PreStopSeconds = 1 }, []string{"Timing.PreStopSeconds"}},
 	}
 	for _, tc := range cases {

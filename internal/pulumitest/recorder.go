@@ -29,6 +29,8 @@ type Resource struct {
 	Dependencies []string
 	// Provider is the provider reference ("" for the default provider).
 	Provider string
+	// IgnoreChanges are the property paths of the ignoreChanges option.
+	IgnoreChanges []string
 }
 
 // OutputsFunc returns extra output properties for a resource, e.g. a status
@@ -60,6 +62,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	if rpc := args.RegisterRPC; rpc != nil {
 		rec.Parent = rpc.GetParent()
 		rec.Dependencies = append(rec.Dependencies, rpc.GetDependencies()...)
+		rec.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
 	r.mu.Lock()
 	r.resources = append(r.resources, rec)
@@ -162,8 +165,9 @@ func (res Resource) Get(path ...any) (any, bool) {
 
 // KubernetesYAML renders every registered Kubernetes object as a YAML stream
 // ordered by type and name (registration order varies between runs), keys
-// sorted, so the output is stable and a reviewer can diff it. Objects of
-// other providers are skipped.
+// sorted, so the output is stable and a reviewer can diff it; a resource's
+// ignoreChanges option is shown as a comment. Objects of other providers are
+// skipped.
 func (r *Recorder) KubernetesYAML() ([]byte, error) {
 	var buf bytes.Buffer
 	all := r.Resources()
@@ -186,6 +190,9 @@ func (r *Recorder) KubernetesYAML() ([]byte, error) {
 			return nil, fmt.Errorf("rendering %s %s: %w", res.Type, res.Name, err)
 		}
 		fmt.Fprintf(&buf, "---\n# %s %s\n", res.Type, res.Name)
+		if len(res.IgnoreChanges) > 0 {
+			fmt.Fprintf(&buf, "# ignoreChanges: %s\n", strings.Join(res.IgnoreChanges, ", "))
+		}
 		buf.Write(out)
 	}
 	return buf.Bytes(), nil

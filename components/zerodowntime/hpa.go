@@ -1,0 +1,78 @@
+package zerodowntime
+
+import (
+	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// With Autoscaling the HorizontalPodAutoscaler owns the pod count. The
+// Deployment is created with spec.replicas = MinReplicas (so it never starts
+// with one pod) and carries `ignoreChanges: [spec.replicas]`. With
+// server-side apply, pulumi-kubernetes then drops spec.replicas from the
+// apply when another field manager owns it (the autoscaler's scale writes),
+// and otherwise re-applies the live value (provider/pkg/await/await.go,
+// handleSSAIgnoreFields, at the commit tools/pulumi-kubernetes builds). So a
+// `pulumi up` after the autoscaler scaled neither conflicts nor resets the
+// count, and switching an existing app to Autoscaling keeps its pods.
+// Rollouts stay zero-downtime at any count: maxUnavailable is 0, and the
+// await condition compares with the live spec.replicas (await.go).
+
+// deploymentReplicasPath is the field the autoscaler owns.
+const deploymentReplicasPath = "spec.replicas"
+
+// hpaArgs builds the HorizontalPodAutoscaler (autoscaling/v2) that scales
+// the Deployment on CPU and/or memory use relative to the requests.
+func hpaArgs(a Args) *autoscalingv2.HorizontalPodAutoscalerArgs {
+	h := a.Autoscaling
+	var metrics autoscalingv2.MetricSpecArray
+	for _, m := range []struct {
+		resource string
+		percent  int
+	}{{"cpu", h.CPUUtilizationPercent}, {"memory", h.MemoryUtilizationPercent}} {
+		if m.percent == 0 {
+			continue
+		}
+		metrics = append(metrics, &autoscalingv2.MetricSpecArgs{
+			Type: pulumi.String("Resource"),
+			Resource: &autoscalingv2.ResourceMetricSourceArgs{
+				Name: pulumi.String(m.resource),
+				Target: &autoscalingv2.MetricTargetArgs{
+					Type:               pulumi.String("Utilization"),
+					AverageUtilization: pulumi.Int(m.percent),
+				},
+			},
+		})
+	}
+	return &autoscalingv2.HorizontalPodAutoscalerArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:      pulumi.String(a.AppName),
+			Namespace: a.Namespace,
+			Labels:    toStringMap(objectLabels(a)),
+		},
+		Spec: &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
+			ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
+				ApiVersion: pulumi.String("apps/v1"),
+				Kind:       pulumi.String("Deployment"),
+				Name:       pulumi.String(a.AppName),
+			},
+			MinReplicas: pulumi.Int(h.MinReplicas),
+			MaxReplicas: pulumi.Int(h.MaxReplicas),
+			Metrics:     metrics,
+			Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
+				ScaleDown: &autoscalingv2.HPAScalingRulesArgs{
+					StabilizationWindowSeconds: pulumi.Int(h.ScaleDownStabilizationSeconds),
+				},
+			},
+		},
+	}
+}
+
+// maxReplicas is the most pods the app may run: what sizes the rollout's
+// await.
+func (a Args) maxReplicas() int {
+	if a.Autoscaling != nil {
+		return max(a.Replicas, a.Autoscaling.MaxReplicas)
+	}
+	return a.Replicas
+}

@@ -5,6 +5,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/zdt-eks/zdt/components/zerodowntime"
 )
 
 // replicas is the Deployment's replica count (API default 1).
@@ -126,6 +128,9 @@ func pdbAllowed(p *pdb, n int) int {
 func checkHPA(a *App) []Finding {
 	if a.Deployment == nil || a.Deployment.Spec.Replicas == nil {
 		return nil
+	}
+	if a.Deployment.Annotations[zerodowntime.ReplicasAnnotation] == zerodowntime.ReplicasInitial {
+		return nil // applied only at creation (ZeroDowntimeApp: ignoreChanges)
 	}
 	var out []Finding
 	for _, h := range a.HPAs {

@@ -90,6 +90,8 @@ func TestChecks(t *testing.T) {
 		{name: "no PDB", edit: [][2]string{{"kind: PodDisruptionBudget", "kind: ConfigMap"}, {"spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}", "data: {}"}}, check: "pdb", sev: SeverityWarning},
 		{name: "PDB allows nothing", edit: [][2]string{{"spec: {maxUnavailable: 1,", "spec: {minAvailable: 3,"}}, check: "pdb", sev: SeverityWarning},
 		{name: "HPA beside fixed replicas", extra: "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: ns}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 6}\n", check: "hpa", sev: SeverityWarning},
+		{name: "HPA beside replicas applied only at creation", edit: [][2]string{{"metadata: {name: web, namespace: ns}\nspec:\n  replicas: 3", "metadata: {name: web, namespace: ns, annotations: {zdt.dev/replicas: initial}}\nspec:\n  replicas: 3"}},
+			extra: "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: ns}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 6}\n", check: ""},
 		{name: "bad annotation", edit: [][2]string{{"metadata: {name: web, namespace: ns}\nspec:\n  replicas", "metadata: {name: web, namespace: ns, annotations: {zdt.dev/boot-seconds: soon}}\nspec:\n  replicas"}}, check: "inputs", sev: SeverityError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

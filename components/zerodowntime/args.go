@@ -83,6 +83,16 @@ type Args struct {
 	Env map[string]pulumi.StringInput
 	// Resources are the container's requests and limits.
 	Resources Resources
+	// Pod holds secrets, volumes, identity, command, scheduling and
+	// sidecars; see PodArgs.
+	Pod PodArgs
+	// Labels are added to every object and to the pods. The component's
+	// own keys (app.kubernetes.io/name, instance, version, managed-by and
+	// zdt.dev/component) are refused.
+	Labels map[string]string
+	// ServiceAnnotations are added to the Service. Keys under pulumi.com/
+	// are refused.
+	ServiceAnnotations map[string]string
 	// RunAsUser is the non-root UID the container runs as. Default 65532.
 	RunAsUser int
 	// ImagePullPolicy is Always, IfNotPresent or Never. Default IfNotPresent.
@@ -136,6 +146,9 @@ type Resources struct {
 	MemoryRequest string
 	// MemoryLimit defaults to MemoryRequest.
 	MemoryLimit string
+	// CPULimit is off by default and best left off: a throttled pod drains
+	// and answers its probes slower.
+	CPULimit string
 }
 
 // IngressArgs configures the Ingress the AWS Load Balancer Controller turns
@@ -156,6 +169,11 @@ type IngressArgs struct {
 	// TLS, when set, adds an HTTPS listener with these certificates and
 	// redirects HTTP to HTTPS.
 	TLS *TLSArgs
+	// Annotations are added to the Ingress, e.g. a WAF ACL or tags. The
+	// annotations the component derives (target type, health check,
+	// attributes, listeners, scheme, group) and keys under pulumi.com/ are
+	// refused: set them through their Args fields.
+	Annotations map[string]string
 }
 
 // TLSArgs configures the HTTPS listener.
@@ -200,15 +218,8 @@ func (a Args) withDefaults(name string) Args {
 	if a.ImagePullPolicy == "" {
 		a.ImagePullPolicy = DefaultImagePullPolicy
 	}
-	if a.Resources.CPURequest == "" {
-		a.Resources.CPURequest = DefaultCPURequest
-	}
-	if a.Resources.MemoryRequest == "" {
-		a.Resources.MemoryRequest = DefaultMemoryRequest
-	}
-	if a.Resources.MemoryLimit == "" {
-		a.Resources.MemoryLimit = a.Resources.MemoryRequest
-	}
+	a.Resources = a.Resources.withDefaults()
+	a.Pod = a.Pod.withDefaults()
 	if len(a.Ingress.Paths) == 0 {
 		a.Ingress.Paths = []string{"/"}
 	}
@@ -234,4 +245,33 @@ func (h *AutoscalingArgs) withDefaults() *AutoscalingArgs {
 		c.ScaleDownStabilizationSeconds = DefaultScaleDownStabilizationSeconds
 	}
 	return &c
+}
+
+// withDefaults returns r with defaults applied.
+func (r Resources) withDefaults() Resources {
+	if r.CPURequest == "" {
+		r.CPURequest = DefaultCPURequest
+	}
+	if r.MemoryRequest == "" {
+		r.MemoryRequest = DefaultMemoryRequest
+	}
+	if r.MemoryLimit == "" {
+		r.MemoryLimit = r.MemoryRequest
+	}
+	return r
+}
+
+// withDefaults returns p with defaults applied, sharing nothing with p.
+func (p PodArgs) withDefaults() PodArgs {
+	p.WritableDirs = append([]WritableDirArgs(nil), p.WritableDirs...)
+	for i := range p.WritableDirs {
+		if p.WritableDirs[i].SizeLimit == "" {
+			p.WritableDirs[i].SizeLimit = DefaultWritableDirSizeLimit
+		}
+	}
+	p.Sidecars = append([]SidecarArgs(nil), p.Sidecars...)
+	for i := range p.Sidecars {
+		p.Sidecars[i].Resources = p.Sidecars[i].Resources.withDefaults()
+	}
+	return p
 }

@@ -51,6 +51,11 @@ const (
 	// pulumiWaitForAnnotation replaces the provider's readiness logic for
 	// the object with the given condition.
 	pulumiWaitForAnnotation = "pulumi.com/waitFor"
+	// pulumiSkipAwaitAnnotation turns pulumi-kubernetes' await off.
+	pulumiSkipAwaitAnnotation = "pulumi.com/skipAwait"
+	// pulumiAnnotationPrefix is where pulumi-kubernetes' await controls
+	// live; user annotations may not set any (see checkAnnotations).
+	pulumiAnnotationPrefix = "pulumi.com/"
 	// pulumiTimeoutAnnotation bounds how long pulumi-kubernetes awaits the
 	// Deployment's rollout (its default is 10 minutes whatever the app).
 	pulumiTimeoutAnnotation = "pulumi.com/timeoutSeconds"

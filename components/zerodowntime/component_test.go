@@ -391,6 +391,7 @@ func TestGoldenManifests(t *testing.T) {
 			a.Timing.IdleTimeoutSeconds = 120
 			return a
 		},
+		"real-service": realServiceArgs,
 		"autoscaled": func() *Args {
 			a := baseArgs()
 			a.Autoscaling = &AutoscalingArgs{MaxReplicas: 10}
@@ -472,5 +473,80 @@ func TestAutoscaling(t *testing.T) {
 	}
 	if _, ok := fixed.rec.Find(typeHPA, "web"); ok {
 		t.Error("autoscaler registered without Autoscaling")
+	}
+}
+
+// realServiceArgs is the README's realistic service: secrets, config, a
+// service account, an autoscaler, a proxy sidecar, a writable /tmp,
+// placement and extra metadata.
+func realServiceArgs() *Args {
+	a := baseArgs()
+	a.AppName = "orders"
+	a.Autoscaling = &AutoscalingArgs{MinReplicas: 3, MaxReplicas: 12, CPUUtilizationPercent: 60}
+	a.ShutdownTimeoutEnv = "SHUTDOWN_TIMEOUT"
+	a.KeepAliveTimeoutEnv = "IDLE_TIMEOUT"
+	a.Timing.AppDrainSeconds = 3
+	a.Labels = map[string]string{"team": "payments"}
+	a.Pod = PodArgs{
+		SecretEnv:          map[string]KeyRef{"DB_PASSWORD": {Name: pulumi.String("orders-db"), Key: "password"}},
+		ConfigMapEnv:       map[string]KeyRef{"FEATURE_FLAGS": {Name: pulumi.String("orders-config"), Key: "flags"}},
+		EnvFrom:            []EnvFromArgs{{ConfigMapName: pulumi.String("orders-env"), Prefix: "ORDERS_"}},
+		Command:            []string{"/app/orders"},
+		Args:               []string{"--serve"},
+		ServiceAccountName: "orders",
+		WritableDirs:       []WritableDirArgs{{MountPath: "/tmp", SizeLimit: "256Mi"}},
+		ConfigMapVolumes:   []ObjectVolumeArgs{{Name: pulumi.String("orders-config"), MountPath: "/etc/orders"}},
+		NodeSelector:       map[string]string{"kubernetes.io/arch": "arm64"},
+		Tolerations:        []TolerationArgs{{Key: "dedicated", Value: "payments", Effect: "NoSchedule"}},
+		PriorityClassName:  "business-critical",
+		Sidecars: []SidecarArgs{{
+			Name: "proxy", Image: pulumi.String("registry.example/proxy:1.2.3"),
+			Args: []string{"--upstream=127.0.0.1:8080"}, Env: map[string]pulumi.StringInput{"LOG_LEVEL": pulumi.String("warn")},
+			Resources: Resources{CPURequest: "50m", MemoryRequest: "64Mi"},
+		}},
+		Annotations: map[string]string{"example.com/scrape": "true"},
+	}
+	a.Ingress.Annotations = map[string]string{
+		"alb.ingress.kubernetes.io/wafv2-acl-arn":            "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/abc",
+		"alb.ingress.kubernetes.io/load-balancer-attributes": "access_logs.s3.enabled=true,access_logs.s3.bucket=alb-logs",
+	}
+	return a
+}
+
+func TestRealServicePod(t *testing.T) {
+	res := mustDeploy(t, "orders", realServiceArgs())
+	dep := res.rec.MustFind(t, typeDeployment, "orders")
+	spec := func(path ...any) any { return dep.MustGet(t, append([]any{"spec", "template", "spec"}, path...)...) }
+	checks := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"sidecar is native", spec("initContainers", 0, "restartPolicy"), "Always"},
+		{"sidecar read-only root", spec("initContainers", 0, "securityContext", "readOnlyRootFilesystem"), true},
+		{"token mounted for the service account", spec("automountServiceAccountToken"), true},
+		{"service account", spec("serviceAccountName"), "orders"},
+		{"secret env by reference", spec("containers", 0, "env", 3, "valueFrom", "secretKeyRef", "name"), "orders-db"},
+		{"writable /tmp", spec("containers", 0, "volumeMounts", 0, "mountPath"), "/tmp"},
+		{"config read-only", spec("containers", 0, "volumeMounts", 1, "readOnly"), true},
+		{"files readable by the app's group", spec("securityContext", "fsGroup"), float64(DefaultRunAsUser)},
+		{"hostname spread", spec("topologySpreadConstraints", 1, "topologyKey"), "kubernetes.io/hostname"},
+		{"extra label on pods", dep.MustGet(t, "spec", "template", "metadata", "labels", "team"), "payments"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+	ing := res.rec.MustFind(t, typeIngress, "orders")
+	if got := ing.MustGet(t, "metadata", "annotations", lbc.AnnotationLoadBalancerAttrs); got != "access_logs.s3.enabled=true,access_logs.s3.bucket=alb-logs" {
+		t.Errorf("load balancer attributes %v: the user's attributes must be kept", got)
+	}
+	if got := res.rec.MustFind(t, typeDeployment, "orders"); got.IgnoreChanges == nil {
+		t.Error("autoscaled deployment does not ignore spec.replicas")
+	}
+	plain := mustDeploy(t, "web", baseArgs()).rec.MustFind(t, typeDeployment, "web")
+	if got := plain.MustGet(t, "spec", "template", "spec", "automountServiceAccountToken"); got != false {
+		t.Errorf("pods without a service account get a token (automount %v)", got)
 	}
 }

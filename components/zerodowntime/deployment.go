@@ -17,16 +17,10 @@ func deploymentArgs(a Args, t Timing) *appsv1.DeploymentArgs {
 	surge, _ := resolveSurge(a.MaxSurge, a.maxReplicas()) // validated
 	return &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(a.AppName),
-			Namespace: a.Namespace,
-			Labels:    toStringMap(objectLabels(a)),
-			// pulumi up waits until the rollout is complete, whatever the
-			// ReplicaSet history (await.go), for at most every batch's
-			// progress deadline.
-			Annotations: pulumi.StringMap{
-				pulumiTimeoutAnnotation: pulumi.String(awaitSeconds(a.maxReplicas(), surge, t)),
-				pulumiWaitForAnnotation: pulumi.String(waitForAnnotation()),
-			},
+			Name:        pulumi.String(a.AppName),
+			Namespace:   a.Namespace,
+			Labels:      toStringMap(objectLabels(a)),
+			Annotations: deploymentAnnotations(a, surge, t),
 		},
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(a.Replicas),
@@ -44,35 +38,26 @@ func deploymentArgs(a Args, t Timing) *appsv1.DeploymentArgs {
 			ProgressDeadlineSeconds: pulumi.Int(t.ProgressDeadlineSeconds),
 			RevisionHistoryLimit:    pulumi.Int(5),
 			Template: &corev1.PodTemplateSpecArgs{
-				Metadata: &metav1.ObjectMetaArgs{Labels: toStringMap(podLabels(a))},
+				Metadata: &metav1.ObjectMetaArgs{Labels: toStringMap(podLabels(a)), Annotations: optionalStringMap(a.Pod.Annotations)},
 				Spec:     podSpecArgs(a, t),
 			},
 		},
 	}
 }
 
-func podSpecArgs(a Args, t Timing) *corev1.PodSpecArgs {
-	return &corev1.PodSpecArgs{
-		TerminationGracePeriodSeconds: pulumi.Int(t.TerminationGracePeriodSeconds),
-		AutomountServiceAccountToken:  pulumi.Bool(false),
-		SecurityContext: &corev1.PodSecurityContextArgs{
-			RunAsNonRoot:   pulumi.Bool(true),
-			RunAsUser:      pulumi.Int(a.RunAsUser),
-			RunAsGroup:     pulumi.Int(a.RunAsUser),
-			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-		},
-		// Spread replicas over zones when the scheduler can; never block
-		// scheduling on it (a rollout surge must always find room).
-		TopologySpreadConstraints: corev1.TopologySpreadConstraintArray{
-			&corev1.TopologySpreadConstraintArgs{
-				MaxSkew:           pulumi.Int(1),
-				TopologyKey:       pulumi.String("topology.kubernetes.io/zone"),
-				WhenUnsatisfiable: pulumi.String("ScheduleAnyway"),
-				LabelSelector:     &metav1.LabelSelectorArgs{MatchLabels: toStringMap(selectorLabels(a))},
-			},
-		},
-		Containers: corev1.ContainerArray{containerArgs(a, t)},
+// deploymentAnnotations: pulumi up waits until the rollout is complete,
+// whatever the ReplicaSet history (await.go), for at most every batch's
+// progress deadline; with an autoscaler, spec.replicas is only the initial
+// count (hpa.go).
+func deploymentAnnotations(a Args, surge int, t Timing) pulumi.StringMap {
+	ann := pulumi.StringMap{
+		pulumiTimeoutAnnotation: pulumi.String(awaitSeconds(a.maxReplicas(), surge, t)),
+		pulumiWaitForAnnotation: pulumi.String(waitForAnnotation()),
 	}
+	if a.Autoscaling != nil {
+		ann[ReplicasAnnotation] = pulumi.String(ReplicasInitial)
+	}
+	return ann
 }
 
 func containerArgs(a Args, t Timing) *corev1.ContainerArgs {
@@ -83,25 +68,43 @@ func containerArgs(a Args, t Timing) *corev1.ContainerArgs {
 		Ports: corev1.ContainerPortArray{
 			&corev1.ContainerPortArgs{Name: pulumi.String(portName), ContainerPort: pulumi.Int(a.Port), Protocol: pulumi.String("TCP")},
 		},
-		Env: envArgs(a, t),
+		Command:      toStringArray(a.Pod.Command),
+		Args:         toStringArray(a.Pod.Args),
+		Env:          envArgs(a, t),
+		EnvFrom:      envFromArgs(a.Pod.EnvFrom),
+		VolumeMounts: volumeMountArgs(a.Pod),
 		// Startup gates the other two probes: no initialDelaySeconds guess.
-		StartupProbe:   probeArgs(a.StartupPath, t.Startup),
-		ReadinessProbe: probeArgs(a.ReadinessPath, t.Readiness),
-		LivenessProbe:  probeArgs(a.LivenessPath, t.Liveness),
-		Lifecycle:      &corev1.LifecycleArgs{PreStop: preStopArgs(a, t)},
-		Resources: &corev1.ResourceRequirementsArgs{
-			Requests: pulumi.StringMap{
-				"cpu":    pulumi.String(a.Resources.CPURequest),
-				"memory": pulumi.String(a.Resources.MemoryRequest),
-			},
-			Limits: pulumi.StringMap{"memory": pulumi.String(a.Resources.MemoryLimit)},
+		StartupProbe:    probeArgs(a.StartupPath, t.Startup),
+		ReadinessProbe:  probeArgs(a.ReadinessPath, t.Readiness),
+		LivenessProbe:   probeArgs(a.LivenessPath, t.Liveness),
+		Lifecycle:       &corev1.LifecycleArgs{PreStop: preStopArgs(a, t)},
+		Resources:       resourcesArgs(a.Resources),
+		SecurityContext: containerSecurityContext(),
+	}
+}
+
+// resourcesArgs renders requests and limits; no CPU limit unless asked.
+func resourcesArgs(r Resources) *corev1.ResourceRequirementsArgs {
+	limits := pulumi.StringMap{"memory": pulumi.String(r.MemoryLimit)}
+	if r.CPULimit != "" {
+		limits["cpu"] = pulumi.String(r.CPULimit)
+	}
+	return &corev1.ResourceRequirementsArgs{
+		Requests: pulumi.StringMap{
+			"cpu":    pulumi.String(r.CPURequest),
+			"memory": pulumi.String(r.MemoryRequest),
 		},
-		SecurityContext: &corev1.SecurityContextArgs{
-			AllowPrivilegeEscalation: pulumi.Bool(false),
-			ReadOnlyRootFilesystem:   pulumi.Bool(true),
-			RunAsNonRoot:             pulumi.Bool(true),
-			Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
-		},
+		Limits: limits,
+	}
+}
+
+// containerSecurityContext is every container's: PodSecurity "restricted".
+func containerSecurityContext() *corev1.SecurityContextArgs {
+	return &corev1.SecurityContextArgs{
+		AllowPrivilegeEscalation: pulumi.Bool(false),
+		ReadOnlyRootFilesystem:   pulumi.Bool(true),
+		RunAsNonRoot:             pulumi.Bool(true),
+		Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
 	}
 }
 
@@ -149,7 +152,56 @@ func envArgs(a Args, t Timing) corev1.EnvVarArray {
 	for _, k := range sortedKeys(a.Env) {
 		env = append(env, &corev1.EnvVarArgs{Name: pulumi.String(k), Value: a.Env[k]})
 	}
+	for _, k := range sortedKeys(a.Pod.SecretEnv) {
+		ref := a.Pod.SecretEnv[k]
+		env = append(env, &corev1.EnvVarArgs{Name: pulumi.String(k), ValueFrom: &corev1.EnvVarSourceArgs{
+			SecretKeyRef: &corev1.SecretKeySelectorArgs{Name: ref.Name, Key: pulumi.String(ref.Key)},
+		}})
+	}
+	for _, k := range sortedKeys(a.Pod.ConfigMapEnv) {
+		ref := a.Pod.ConfigMapEnv[k]
+		env = append(env, &corev1.EnvVarArgs{Name: pulumi.String(k), ValueFrom: &corev1.EnvVarSourceArgs{
+			ConfigMapKeyRef: &corev1.ConfigMapKeySelectorArgs{Name: ref.Name, Key: pulumi.String(ref.Key)},
+		}})
+	}
 	return env
+}
+
+// envFromArgs imports whole Secrets and ConfigMaps.
+func envFromArgs(from []EnvFromArgs) corev1.EnvFromSourceArray {
+	if len(from) == 0 {
+		return nil
+	}
+	out := corev1.EnvFromSourceArray{}
+	for _, f := range from {
+		src := &corev1.EnvFromSourceArgs{}
+		if f.Prefix != "" {
+			src.Prefix = pulumi.String(f.Prefix)
+		}
+		if f.SecretName != nil {
+			src.SecretRef = &corev1.SecretEnvSourceArgs{Name: f.SecretName}
+		} else {
+			src.ConfigMapRef = &corev1.ConfigMapEnvSourceArgs{Name: f.ConfigMapName}
+		}
+		out = append(out, src)
+	}
+	return out
+}
+
+// optionalStringMap is nil for an empty map, so nothing is rendered.
+func optionalStringMap(m map[string]string) pulumi.StringMapInput {
+	if len(m) == 0 {
+		return nil
+	}
+	return toStringMap(m)
+}
+
+// toStringArray is nil for an empty list, so an unset command stays unset.
+func toStringArray(v []string) pulumi.StringArrayInput {
+	if len(v) == 0 {
+		return nil
+	}
+	return pulumi.ToStringArray(v)
 }
 
 // intOrString renders "50%" as a string and "2" as an integer, as the

@@ -21,6 +21,15 @@ import (
 // deploymentReplicasPath is the field the autoscaler owns.
 const deploymentReplicasPath = "spec.replicas"
 
+// ReplicasAnnotation on a Deployment declares how its spec.replicas is
+// applied; ReplicasInitial says the deploy tool sets it only at creation and
+// leaves it to an autoscaler afterwards (what ignoreChanges does here), so
+// `zdt check` does not warn about a fixed count beside the autoscaler.
+const (
+	ReplicasAnnotation = "zdt.dev/replicas"
+	ReplicasInitial    = "initial"
+)
+
 // hpaArgs builds the HorizontalPodAutoscaler (autoscaling/v2) that scales
 // the Deployment on CPU and/or memory use relative to the requests.
 func hpaArgs(a Args) *autoscalingv2.HorizontalPodAutoscalerArgs {

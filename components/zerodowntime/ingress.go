@@ -33,6 +33,15 @@ func ingressArgs(a Args, t Timing) *networkingv1.IngressArgs {
 }
 
 func ingressAnnotations(a Args, t Timing) pulumi.StringMap {
+	ann := toStringMap(a.Ingress.Annotations) // validation keeps them apart from the derived ones
+	for k, v := range derivedIngressAnnotations(a, t) {
+		ann[k] = v
+	}
+	return ann
+}
+
+// derivedIngressAnnotations are the annotations the component owns.
+func derivedIngressAnnotations(a Args, t Timing) pulumi.StringMap {
 	ann := pulumi.StringMap{
 		// ip targets are the pods themselves: required for readiness gates,
 		// and no extra kube-proxy hop that could route to a dying pod.
@@ -48,13 +57,17 @@ func ingressAnnotations(a Args, t Timing) pulumi.StringMap {
 		lbc.AnnotationHealthyThreshold:   pulumi.String(strconv.Itoa(t.HealthyThreshold)),
 		lbc.AnnotationUnhealthyThreshold: pulumi.String(strconv.Itoa(t.UnhealthyThreshold)),
 		lbc.AnnotationSuccessCodes:       pulumi.String("200"),
-		lbc.AnnotationTargetGroupAttrs:   pulumi.String(targetGroupAttributes(t)),
+		lbc.AnnotationTargetGroupAttrs:   pulumi.String(targetGroupAttributes(a, t)),
 	}
 	if a.Ingress.GroupName != "" {
 		ann[lbc.AnnotationGroupName] = pulumi.String(a.Ingress.GroupName)
 	}
+	lbAttrs := attributeList(a.Ingress.Annotations[lbc.AnnotationLoadBalancerAttrs])
 	if a.Timing.IdleTimeoutSeconds > 0 {
-		ann[lbc.AnnotationLoadBalancerAttrs] = pulumi.String(fmt.Sprintf(lbc.AttrIdleTimeout+"=%d", t.IdleTimeoutSeconds))
+		lbAttrs = append([]string{fmt.Sprintf(lbc.AttrIdleTimeout+"=%d", t.IdleTimeoutSeconds)}, lbAttrs...)
+	}
+	if len(lbAttrs) > 0 {
+		ann[lbc.AnnotationLoadBalancerAttrs] = pulumi.String(strings.Join(lbAttrs, ","))
 	}
 	if a.Ingress.TLS == nil {
 		ann[lbc.AnnotationListenPorts] = pulumi.String(`[{"HTTP":80}]`)
@@ -69,13 +82,54 @@ func ingressAnnotations(a Args, t Timing) pulumi.StringMap {
 }
 
 // targetGroupAttributes renders the target group's attributes in the LBC's
-// comma-separated key=value form.
-func targetGroupAttributes(t Timing) string {
+// comma-separated key=value form: the model's, then the user's others.
+func targetGroupAttributes(a Args, t Timing) string {
 	attrs := []string{fmt.Sprintf(lbc.AttrDeregistrationDelay+"=%d", t.DeregistrationDelaySeconds)}
 	if t.SlowStartSeconds > 0 {
 		attrs = append(attrs, fmt.Sprintf(lbc.AttrSlowStart+"=%d", t.SlowStartSeconds))
 	}
+	attrs = append(attrs, attributeList(a.Ingress.Annotations[lbc.AnnotationTargetGroupAttrs])...)
 	return strings.Join(attrs, ",")
+}
+
+// attributeList splits a user's attribute annotation into its entries.
+func attributeList(raw string) []string {
+	var out []string
+	for _, kv := range strings.Split(raw, ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// ownedIngressAnnotations are the annotations the component derives, each
+// with the Args field that sets it; Ingress.Annotations may not set them.
+// The two attribute lists are merged instead: only the model's attributes
+// in them are refused (ownedAttributes).
+var ownedIngressAnnotations = map[string]string{
+	lbc.AnnotationTargetType:         "nothing: it is always ip, which readiness gates need",
+	lbc.AnnotationScheme:             "Ingress.Scheme",
+	lbc.AnnotationHealthCheckPath:    "ReadinessPath",
+	lbc.AnnotationHealthCheckPort:    "nothing: the health check uses the traffic port",
+	lbc.AnnotationHealthCheckProto:   "nothing: the health check is HTTP like the readiness probe",
+	lbc.AnnotationHealthCheckInt:     "Timing.HealthCheckIntervalSeconds",
+	lbc.AnnotationHealthCheckTimeout: "Timing.HealthCheckTimeoutSeconds",
+	lbc.AnnotationHealthyThreshold:   "Timing.HealthyThreshold",
+	lbc.AnnotationUnhealthyThreshold: "Timing.UnhealthyThreshold",
+	lbc.AnnotationSuccessCodes:       "nothing: readiness answers 200",
+	lbc.AnnotationGroupName:          "Ingress.GroupName",
+	lbc.AnnotationListenPorts:        "Ingress.TLS",
+	lbc.AnnotationSSLRedirect:        "Ingress.TLS",
+	lbc.AnnotationCertificateArn:     "Ingress.TLS.CertificateArns",
+}
+
+// ownedAttributes are the attributes of the merged attribute annotations
+// that the timing model sets, with the field that sets each.
+var ownedAttributes = map[string]string{
+	lbc.AttrDeregistrationDelay: "Timing.DeregistrationDelaySeconds",
+	lbc.AttrSlowStart:           "Timing.SlowStartSeconds",
+	lbc.AttrIdleTimeout:         "Timing.IdleTimeoutSeconds",
 }
 
 func ingressRule(a Args) *networkingv1.IngressRuleArgs {

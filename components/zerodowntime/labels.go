@@ -39,9 +39,9 @@ func selectorLabels(a Args) map[string]string {
 	}
 }
 
-// podLabels are the selector labels plus descriptive ones.
+// podLabels are the selector labels plus descriptive ones and Args.Labels.
 func podLabels(a Args) map[string]string {
-	l := selectorLabels(a)
+	l := withExtra(selectorLabels(a), a.Labels)
 	if a.Version != "" {
 		l[labelVersion] = a.Version
 	}
@@ -50,10 +50,22 @@ func podLabels(a Args) map[string]string {
 
 // objectLabels label every object the component emits.
 func objectLabels(a Args) map[string]string {
-	l := selectorLabels(a)
+	l := withExtra(selectorLabels(a), a.Labels)
 	l[labelManagedBy] = "pulumi"
 	l[labelComponent] = "ZeroDowntimeApp"
 	return l
+}
+
+// reservedLabels are the keys the component sets; Args.Labels may not.
+var reservedLabels = []string{labelName, labelInstance, labelVersion, labelManagedBy, labelComponent}
+
+// withExtra adds extra's entries to m (validation keeps them apart from the
+// component's own keys) and returns m.
+func withExtra(m, extra map[string]string) map[string]string {
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
 }
 
 func toStringMap(m map[string]string) pulumi.StringMap {

@@ -18,14 +18,12 @@ func serviceArgs(a Args) *corev1.ServiceArgs {
 			Name:      pulumi.String(a.AppName),
 			Namespace: a.Namespace,
 			Labels:    toStringMap(objectLabels(a)),
-			Annotations: pulumi.StringMap{
-				// The Service is created before the pods (the LBC injects
-				// readiness gates only into pods created after their Service
-				// and Ingress exist), so pulumi-kubernetes' default await,
-				// which waits for the Service to target pods, could never
-				// finish. Pod readiness is awaited on the Deployment instead.
-				"pulumi.com/skipAwait": pulumi.String("true"),
-			},
+			// The Service is created before the pods (the LBC injects
+			// readiness gates only into pods created after their Service and
+			// Ingress exist), so pulumi-kubernetes' default await, which
+			// waits for the Service to target pods, could never finish. Pod
+			// readiness is awaited on the Deployment instead.
+			Annotations: toStringMap(withExtra(map[string]string{pulumiSkipAwaitAnnotation: "true"}, a.ServiceAnnotations)),
 		},
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),

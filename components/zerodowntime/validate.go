@@ -51,6 +51,12 @@ var argRules = []argRule{
 	checkIngressClassName,
 	checkIngressHost,
 	checkTLS,
+	checkPodEnv,
+	checkPodVolumes,
+	checkPodPlacement,
+	checkSidecars,
+	checkLabels,
+	checkAnnotations,
 }
 
 // Validate applies defaults to args and checks them and the timing model
@@ -222,25 +228,36 @@ func checkMaxSurge(a Args) error {
 }
 
 func checkResources(a Args) error {
+	return checkResourceQuantities("Resources", a.Resources)
+}
+
+// checkResourceQuantities checks one container's requests and limits.
+func checkResourceQuantities(field string, r Resources) error {
 	var errs []error
 	quantities := map[string]resource.Quantity{}
 	for _, q := range []struct{ name, v string }{
-		{"Resources.CPURequest", a.Resources.CPURequest},
-		{"Resources.MemoryRequest", a.Resources.MemoryRequest},
-		{"Resources.MemoryLimit", a.Resources.MemoryLimit},
+		{"CPURequest", r.CPURequest},
+		{"MemoryRequest", r.MemoryRequest},
+		{"MemoryLimit", r.MemoryLimit},
+		{"CPULimit", r.CPULimit},
 	} {
+		if q.v == "" && q.name == "CPULimit" {
+			continue
+		}
 		parsed, err := resource.ParseQuantity(q.v)
 		if err != nil || parsed.Sign() <= 0 {
-			errs = append(errs, fieldErr([]string{q.name}, "use a positive Kubernetes quantity such as 250m or 256Mi", "%q is not a positive quantity", q.v))
+			errs = append(errs, fieldErr([]string{field + "." + q.name}, "use a positive Kubernetes quantity such as 250m or 256Mi", "%q is not a positive quantity", q.v))
 			continue
 		}
 		quantities[q.name] = parsed
 	}
-	req, okReq := quantities["Resources.MemoryRequest"]
-	lim, okLim := quantities["Resources.MemoryLimit"]
-	if okReq && okLim && lim.Cmp(req) < 0 {
-		errs = append(errs, fieldErr([]string{"Resources.MemoryLimit", "Resources.MemoryRequest"},
-			"make the limit at least the request", "limit %s is below request %s: the API server rejects the pod", lim.String(), req.String()))
+	for _, pair := range [][2]string{{"MemoryLimit", "MemoryRequest"}, {"CPULimit", "CPURequest"}} {
+		lim, okLim := quantities[pair[0]]
+		req, okReq := quantities[pair[1]]
+		if okReq && okLim && lim.Cmp(req) < 0 {
+			errs = append(errs, fieldErr([]string{field + "." + pair[0], field + "." + pair[1]},
+				"make the limit at least the request", "limit %s is below request %s: the API server rejects the pod", lim.String(), req.String()))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package zerodowntime
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,6 +75,56 @@ func TestValidateArgs(t *testing.T) {
 		{"autoscaler min 1 with a PDB", func(a *Args) { a.Autoscaling = &AutoscalingArgs{MinReplicas: 1, MaxReplicas: 3} }, []string{"Autoscaling.MinReplicas", "DisablePodDisruptionBudget"}},
 		{"autoscaler target out of range", func(a *Args) { a.Autoscaling = &AutoscalingArgs{MaxReplicas: 6, CPUUtilizationPercent: 5000} }, []string{"Autoscaling.CPUUtilizationPercent"}},
 		{"autoscaler window out of range", func(a *Args) { a.Autoscaling = &AutoscalingArgs{MaxReplicas: 6, ScaleDownStabilizationSeconds: 4000} }, []string{"Autoscaling.ScaleDownStabilizationSeconds"}},
+		{"secret env without name", func(a *Args) { a.Pod.SecretEnv = map[string]KeyRef{"DB_PASSWORD": {Key: "password"}} }, []string{"Pod.SecretEnv[DB_PASSWORD].Name"}},
+		{"secret env bad key", func(a *Args) {
+			a.Pod.SecretEnv = map[string]KeyRef{"DB_PASSWORD": {Name: pulumi.String("db"), Key: "pass word"}}
+		}, []string{"Pod.SecretEnv[DB_PASSWORD].Key"}},
+		{"configmap env bad variable", func(a *Args) {
+			a.Pod.ConfigMapEnv = map[string]KeyRef{"1X": {Name: pulumi.String("cfg"), Key: "x"}}
+		}, []string{"Pod.ConfigMapEnv[1X]"}},
+		{"secret env duplicates Env", func(a *Args) {
+			a.Env = map[string]pulumi.StringInput{"TOKEN": pulumi.String("x")}
+			a.Pod.SecretEnv = map[string]KeyRef{"TOKEN": {Name: pulumi.String("s"), Key: "t"}}
+		}, []string{"Env", "Pod.SecretEnv"}},
+		{"envFrom names both", func(a *Args) {
+			a.Pod.EnvFrom = []EnvFromArgs{{SecretName: pulumi.String("s"), ConfigMapName: pulumi.String("c")}}
+		}, []string{"Pod.EnvFrom[0]"}},
+		{"envFrom names neither", func(a *Args) { a.Pod.EnvFrom = []EnvFromArgs{{Prefix: "X_"}} }, []string{"Pod.EnvFrom[0]"}},
+		{"writable dir relative", func(a *Args) { a.Pod.WritableDirs = []WritableDirArgs{{MountPath: "tmp"}} }, []string{"Pod.WritableDirs[0].MountPath"}},
+		{"writable dir bad size", func(a *Args) { a.Pod.WritableDirs = []WritableDirArgs{{MountPath: "/tmp", SizeLimit: "lots"}} }, []string{"Pod.WritableDirs[0].SizeLimit"}},
+		{"two mounts on one path", func(a *Args) {
+			a.Pod.WritableDirs = []WritableDirArgs{{MountPath: "/etc/app"}}
+			a.Pod.ConfigMapVolumes = []ObjectVolumeArgs{{Name: pulumi.String("cfg"), MountPath: "/etc/app"}}
+		}, []string{"Pod.WritableDirs[0].MountPath", "Pod.ConfigMapVolumes[0].MountPath"}},
+		{"secret volume without name", func(a *Args) { a.Pod.SecretVolumes = []ObjectVolumeArgs{{MountPath: "/secrets"}} }, []string{"Pod.SecretVolumes[0].Name"}},
+		{"service account name", func(a *Args) { a.Pod.ServiceAccountName = "Orders_SA" }, []string{"Pod.ServiceAccountName"}},
+		{"priority class name", func(a *Args) { a.Pod.PriorityClassName = "High Priority" }, []string{"Pod.PriorityClassName"}},
+		{"node selector value", func(a *Args) { a.Pod.NodeSelector = map[string]string{"pool": "a b"} }, []string{"Pod.NodeSelector[pool]"}},
+		{"toleration operator", func(a *Args) { a.Pod.Tolerations = []TolerationArgs{{Key: "k", Operator: "In"}} }, []string{"Pod.Tolerations[0].Operator"}},
+		{"toleration exists with value", func(a *Args) { a.Pod.Tolerations = []TolerationArgs{{Key: "k", Operator: "Exists", Value: "v"}} }, []string{"Pod.Tolerations[0].Value"}},
+		{"toleration effect", func(a *Args) { a.Pod.Tolerations = []TolerationArgs{{Key: "k", Effect: "Never"}} }, []string{"Pod.Tolerations[0].Effect"}},
+		{"sidecar named app", func(a *Args) { a.Pod.Sidecars = []SidecarArgs{{Name: "app", Image: pulumi.String("proxy")}} }, []string{"Pod.Sidecars[0].Name"}},
+		{"sidecar without image", func(a *Args) { a.Pod.Sidecars = []SidecarArgs{{Name: "proxy"}} }, []string{"Pod.Sidecars[0].Image"}},
+		{"sidecar names repeated", func(a *Args) {
+			a.Pod.Sidecars = []SidecarArgs{{Name: "proxy", Image: pulumi.String("p")}, {Name: "proxy", Image: pulumi.String("p")}}
+		}, []string{"Pod.Sidecars[1].Name"}},
+		{"sidecar bad memory", func(a *Args) {
+			a.Pod.Sidecars = []SidecarArgs{{Name: "proxy", Image: pulumi.String("p"), Resources: Resources{MemoryRequest: "big"}}}
+		}, []string{"Pod.Sidecars[0].Resources.MemoryRequest"}},
+		{"cpu limit below request", func(a *Args) { a.Resources.CPULimit = "50m" }, []string{"Resources.CPULimit", "Resources.CPURequest"}},
+		{"label overrides the selector", func(a *Args) { a.Labels = map[string]string{"app.kubernetes.io/name": "other"} }, []string{"Labels"}},
+		{"label value invalid", func(a *Args) { a.Labels = map[string]string{"team": "a team"} }, []string{"Labels[team]"}},
+		{"skipAwait on the ingress", func(a *Args) { a.Ingress.Annotations = map[string]string{"pulumi.com/skipAwait": "true"} }, []string{"Ingress.Annotations[pulumi.com/skipAwait]"}},
+		{"pulumi annotation on the pod", func(a *Args) { a.Pod.Annotations = map[string]string{"pulumi.com/patchForce": "true"} }, []string{"Pod.Annotations[pulumi.com/patchForce]"}},
+		{"ingress annotation the model derives", func(a *Args) {
+			a.Ingress.Annotations = map[string]string{"alb.ingress.kubernetes.io/healthcheck-interval-seconds": "30"}
+		}, []string{"Ingress.Annotations[alb.ingress.kubernetes.io/healthcheck-interval-seconds]", "Timing.HealthCheckIntervalSeconds"}},
+		{"deregistration delay through an attribute", func(a *Args) {
+			a.Ingress.Annotations = map[string]string{"alb.ingress.kubernetes.io/target-group-attributes": "deregistration_delay.timeout_seconds=5"}
+		}, []string{"Ingress.Annotations[alb.ingress.kubernetes.io/target-group-attributes]", "Timing.DeregistrationDelaySeconds"}},
+		{"idle timeout through an attribute", func(a *Args) {
+			a.Ingress.Annotations = map[string]string{"alb.ingress.kubernetes.io/load-balancer-attributes": "idle_timeout.timeout_seconds=5"}
+		}, []string{"Timing.IdleTimeoutSeconds"}},
 		{"timing error surfaces", func(a *Args) { a.Timing.PreStopSeconds = 1 }, []string{"Timing.PreStopSeconds"}},
 	}
 	for _, tc := range cases {
@@ -127,14 +178,14 @@ func TestValidateAcceptsOutputsItCannotKnowYet(t *testing.T) {
 // FuzzValidate feeds arbitrary arguments to Validate: it must never panic,
 // and whatever it accepts must satisfy the model's invariants.
 func FuzzValidate(f *testing.F) {
-	f.Add("web", "apps", "img:v1", 3, 8080, "/readyz", "/livez", "50%", 10, 5, 5, 2, 2, 15, 0, 0, 0, "/", "grp", "internal", "", 0, 0, 0, 0, 0)
-	f.Add("", "", "", -1, -1, "", "", "", -1, -1, -1, -1, -1, -1, -1, -1, -1, "", "", "", "", -1, -1, -1, -1, -2)
+	f.Add("web", "apps", "img:v1", 3, 8080, "/readyz", "/livez", "50%", 10, 5, 5, 2, 2, 15, 0, 0, 0, "/", "grp", "internal", "", 0, 0, 0, 0, 0, "proxy", "/tmp", "team", 6)
+	f.Add("", "", "", -1, -1, "", "", "", -1, -1, -1, -1, -1, -1, -1, -1, -1, "", "", "", "", -1, -1, -1, -1, -2, "", "", "", -1)
 	f.Add("a", "b", "c", 1<<30, 1<<30, "/x", "/x", "100%", 1<<40, 1<<40, 300, 10, 10, 1<<40, 1<<40, 1<<40, 3600, "//", "a.b", "internet-facing",
-		"/x", 4000, 1<<40, 1<<40, 900, 1<<40)
-	f.Add("web", "apps", "img", 3, 8080, "/readyz", "/livez", "1", 10, 5, 5, 2, 2, 30, 0, 0, 0, "/", "", "internal", "/livez", 60, 61, 2, 60, 30)
+		"/x", 4000, 1<<40, 1<<40, 900, 1<<40, "app", "/", "app.kubernetes.io/name", 1)
+	f.Add("web", "apps", "img", 3, 8080, "/readyz", "/livez", "1", 10, 5, 5, 2, 2, 30, 0, 0, 0, "/", "", "internal", "/livez", 60, 61, 2, 60, 30, "a", "/tmp/../x", "x/y/z", 0)
 	f.Fuzz(func(t *testing.T, name, ns, image string, replicas, port int, ready, live, surge string,
 		boot, req, interval, healthy, unhealthy, prop, preStop, grace, dereg int, path, group, scheme string,
-		startup string, idle, keepAlive, appDrain, slowStart, minReady int) {
+		startup string, idle, keepAlive, appDrain, slowStart, minReady int, sidecar, mount, label string, maxReplicas int) {
 		args := Args{
 			Namespace: pulumi.String(ns), Image: pulumi.String(image), Replicas: replicas, Port: port,
 			ReadinessPath: ready, LivenessPath: live, StartupPath: startup, MaxSurge: surge,
@@ -143,11 +194,23 @@ func FuzzValidate(f *testing.F) {
 				PreStopSeconds: preStop, TerminationGracePeriodSeconds: grace, DeregistrationDelaySeconds: dereg,
 				IdleTimeoutSeconds: idle, AppKeepAliveSeconds: keepAlive, AppDrainSeconds: appDrain,
 				SlowStartSeconds: slowStart, MinReadySeconds: minReady},
+			Pod: PodArgs{
+				Sidecars:     []SidecarArgs{{Name: sidecar, Image: pulumi.String(image)}},
+				WritableDirs: []WritableDirArgs{{MountPath: mount}},
+			},
+			Labels:  map[string]string{label: "x"},
 			Ingress: IngressArgs{Paths: []string{path}, GroupName: group, Scheme: scheme},
+		}
+		if maxReplicas > 0 {
+			args.Autoscaling = &AutoscalingArgs{MaxReplicas: maxReplicas}
 		}
 		a, tm, err := Validate(name, args)
 		if err != nil {
 			return
+		}
+		if a.Pod.Sidecars[0].Name == containerName || !strings.HasPrefix(a.Pod.WritableDirs[0].MountPath, "/") ||
+			slices.Contains(reservedLabels, label) || (a.Autoscaling != nil && a.Autoscaling.MaxReplicas < a.Replicas) {
+			t.Fatalf("accepted invalid pod arguments: %+v", a.Pod)
 		}
 		if tm.TerminationGracePeriodSeconds < tm.PreStopSeconds+tm.DrainSeconds || tm.PreStopSeconds < a.Timing.DeregistrationPropagationSeconds ||
 			tm.DeregistrationDelaySeconds < tm.MaxRequestSeconds || tm.HealthCheckTimeoutSeconds >= tm.HealthCheckIntervalSeconds ||

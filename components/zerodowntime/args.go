@@ -156,14 +156,22 @@ type Resources struct {
 type IngressArgs struct {
 	// Host restricts the rule to one host name; empty matches any host.
 	Host pulumi.StringInput
+	// AdditionalHosts are more host names routed the same way (one rule
+	// each, same paths), e.g. a second domain; they need Host.
+	AdditionalHosts []pulumi.StringInput
 	// Paths routed to the app, each a prefix starting with "/". Default ["/"].
 	Paths []string
 	// ClassName is the IngressClass the cluster's AWS Load Balancer
 	// Controller serves. Default IngressClassALB ("alb", the chart's).
 	ClassName string
 	// GroupName joins an IngressGroup that shares one ALB
-	// (alb.ingress.kubernetes.io/group.name).
+	// (alb.ingress.kubernetes.io/group.name). Group-wide settings (Scheme,
+	// TLS, Timing.IdleTimeoutSeconds, ClassName) must agree among the
+	// members in one program, or the component refuses the second.
 	GroupName string
+	// GroupOrder orders this Ingress's rules within the group (-1000..1000,
+	// lower first; alb.ingress.kubernetes.io/group.order). Needs GroupName.
+	GroupOrder int
 	// Scheme is internal or internet-facing. Default internal.
 	Scheme string
 	// TLS, when set, adds an HTTPS listener with these certificates and

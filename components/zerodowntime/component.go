@@ -61,6 +61,9 @@ func NewZeroDowntimeApp(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err != nil {
 		return nil, err
 	}
+	if err := checkGroupMember(ctx, a, t); err != nil {
+		return nil, fmt.Errorf("ZeroDowntimeApp %q: invalid arguments:\n%w", name, err)
+	}
 
 	app := &ZeroDowntimeApp{Timing: t}
 	if err := ctx.RegisterComponentResource(TypeToken, name, app, opts...); err != nil {

@@ -550,3 +550,77 @@ func TestRealServicePod(t *testing.T) {
 		t.Errorf("pods without a service account get a token (automount %v)", got)
 	}
 }
+
+func TestIngressGroupMembersMustAgree(t *testing.T) {
+	member := func(name, scheme string, idle int) *Args {
+		a := baseArgs()
+		a.AppName = name
+		a.Ingress.GroupName = "shared"
+		a.Ingress.Scheme = scheme
+		a.Timing.IdleTimeoutSeconds = idle
+		return a
+	}
+	cases := []struct {
+		name    string
+		second  *Args
+		wantErr []string
+	}{
+		{"agreeing members", member("b", SchemeInternal, 0), nil},
+		{"scheme differs", member("b", SchemeInternetFacing, 0), []string{"Ingress.GroupName", "Ingress.Scheme", `"a" has internal`}},
+		{"idle timeout differs", member("b", SchemeInternal, 120), []string{"Timing.IdleTimeoutSeconds"}},
+		{"another group", func() *Args { a := member("b", SchemeInternetFacing, 0); a.Ingress.GroupName = "other"; return a }(), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := pulumitest.NewRecorder(ingressStatus)
+			err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+				if _, err := NewZeroDowntimeApp(ctx, "a", member("a", SchemeInternal, 0)); err != nil {
+					return err
+				}
+				_, err := NewZeroDowntimeApp(ctx, "b", tc.second)
+				return err
+			}, pulumi.WithMocks("zdt", "test", rec))
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %s: %v", w, err)
+				}
+			}
+			if _, ok := rec.Find(typeIngress, "b"); ok {
+				t.Error("the refused member registered its Ingress")
+			}
+		})
+	}
+}
+
+func TestIngressHostsAndGroupOrder(t *testing.T) {
+	args := baseArgs()
+	args.Ingress.Host = pulumi.String("orders.example.com")
+	args.Ingress.AdditionalHosts = []pulumi.StringInput{pulumi.String("orders.example.org")}
+	args.Ingress.GroupName = "shared"
+	args.Ingress.GroupOrder = 10
+	res := mustDeploy(t, "web", args)
+	ing := res.rec.MustFind(t, typeIngress, "web")
+	for i, h := range []string{"orders.example.com", "orders.example.org"} {
+		if got := ing.MustGet(t, "spec", "rules", i, "host"); got != h {
+			t.Errorf("rule %d host %v, want %s", i, got, h)
+		}
+		if got := ing.MustGet(t, "spec", "rules", i, "http", "paths", 0, "path"); got != "/" {
+			t.Errorf("rule %d path %v", i, got)
+		}
+	}
+	if got := ing.MustGet(t, "metadata", "annotations", lbc.AnnotationGroupOrder); got != "10" {
+		t.Errorf("group.order %v, want 10", got)
+	}
+	if res.url != "http://orders.example.com/" {
+		t.Errorf("url %s uses the first host", res.url)
+	}
+}

@@ -27,7 +27,7 @@ func ingressArgs(a Args, t Timing) *networkingv1.IngressArgs {
 		},
 		Spec: &networkingv1.IngressSpecArgs{
 			IngressClassName: pulumi.String(a.Ingress.ClassName),
-			Rules:            networkingv1.IngressRuleArray{ingressRule(a)},
+			Rules:            ingressRules(a),
 		},
 	}
 }
@@ -61,6 +61,9 @@ func derivedIngressAnnotations(a Args, t Timing) pulumi.StringMap {
 	}
 	if a.Ingress.GroupName != "" {
 		ann[lbc.AnnotationGroupName] = pulumi.String(a.Ingress.GroupName)
+	}
+	if a.Ingress.GroupOrder != 0 {
+		ann[lbc.AnnotationGroupOrder] = pulumi.String(strconv.Itoa(a.Ingress.GroupOrder))
 	}
 	lbAttrs := attributeList(a.Ingress.Annotations[lbc.AnnotationLoadBalancerAttrs])
 	if a.Timing.IdleTimeoutSeconds > 0 {
@@ -119,6 +122,7 @@ var ownedIngressAnnotations = map[string]string{
 	lbc.AnnotationUnhealthyThreshold: "Timing.UnhealthyThreshold",
 	lbc.AnnotationSuccessCodes:       "nothing: readiness answers 200",
 	lbc.AnnotationGroupName:          "Ingress.GroupName",
+	lbc.AnnotationGroupOrder:         "Ingress.GroupOrder",
 	lbc.AnnotationListenPorts:        "Ingress.TLS",
 	lbc.AnnotationSSLRedirect:        "Ingress.TLS",
 	lbc.AnnotationCertificateArn:     "Ingress.TLS.CertificateArns",
@@ -132,7 +136,9 @@ var ownedAttributes = map[string]string{
 	lbc.AttrIdleTimeout:         "Timing.IdleTimeoutSeconds",
 }
 
-func ingressRule(a Args) *networkingv1.IngressRuleArgs {
+// ingressRules routes the paths to the Service: one rule per host (any
+// host when none is set).
+func ingressRules(a Args) networkingv1.IngressRuleArray {
 	paths := networkingv1.HTTPIngressPathArray{}
 	for _, p := range a.Ingress.Paths {
 		paths = append(paths, &networkingv1.HTTPIngressPathArgs{
@@ -144,9 +150,13 @@ func ingressRule(a Args) *networkingv1.IngressRuleArgs {
 			}},
 		})
 	}
-	rule := &networkingv1.IngressRuleArgs{Http: &networkingv1.HTTPIngressRuleValueArgs{Paths: paths}}
-	if a.Ingress.Host != nil {
-		rule.Host = a.Ingress.Host
+	http := &networkingv1.HTTPIngressRuleValueArgs{Paths: paths}
+	if a.Ingress.Host == nil {
+		return networkingv1.IngressRuleArray{&networkingv1.IngressRuleArgs{Http: http}}
 	}
-	return rule
+	rules := networkingv1.IngressRuleArray{}
+	for _, h := range append([]pulumi.StringInput{a.Ingress.Host}, a.Ingress.AdditionalHosts...) {
+		rules = append(rules, &networkingv1.IngressRuleArgs{Host: h, Http: http})
+	}
+	return rules
 }

@@ -50,6 +50,7 @@ var argRules = []argRule{
 	checkIngressGroupAndScheme,
 	checkIngressClassName,
 	checkIngressHost,
+	checkIngressGroupOrder,
 	checkTLS,
 	checkPodEnv,
 	checkPodVolumes,
@@ -355,11 +356,46 @@ func checkIngressClassName(a Args) error {
 
 func checkIngressHost(a Args) error {
 	if a.Ingress.Host == nil {
+		if len(a.Ingress.AdditionalHosts) > 0 {
+			return fieldErr([]string{"Ingress.AdditionalHosts", "Ingress.Host"}, "set Ingress.Host too (the first host), or drop AdditionalHosts",
+				"additional hosts without a host: the Ingress would also match every host")
+		}
 		return nil
 	}
-	if h, ok := knownString(a.Ingress.Host); ok && (len(h) > 253 || !hostPattern.MatchString(h)) {
-		return fieldErr([]string{"Ingress.Host"}, "use a lowercase DNS name such as app.example.com (or *.example.com)",
-			"%q is not a host name", h)
+	var errs []error
+	seen := map[string]string{}
+	for i, in := range append([]pulumi.StringInput{a.Ingress.Host}, a.Ingress.AdditionalHosts...) {
+		field := "Ingress.Host"
+		if i > 0 {
+			field = fmt.Sprintf("Ingress.AdditionalHosts[%d]", i-1)
+		}
+		if in == nil {
+			errs = append(errs, fieldErr([]string{field}, "pass a host name or remove the entry", "is not set"))
+			continue
+		}
+		h, ok := knownString(in)
+		if !ok {
+			continue
+		}
+		if len(h) > 253 || !hostPattern.MatchString(h) {
+			errs = append(errs, fieldErr([]string{field}, "use a lowercase DNS name such as app.example.com (or *.example.com)",
+				"%q is not a host name", h))
+		}
+		if other, dup := seen[h]; dup {
+			errs = append(errs, fieldErr([]string{other, field}, "list each host once", "both are %q", h))
+		}
+		seen[h] = field
+	}
+	return errors.Join(errs...)
+}
+
+func checkIngressGroupOrder(a Args) error {
+	o := a.Ingress.GroupOrder
+	switch {
+	case o != 0 && a.Ingress.GroupName == "":
+		return fieldErr([]string{"Ingress.GroupOrder", "Ingress.GroupName"}, "set Ingress.GroupName, or drop GroupOrder", "orders rules within a group, but the Ingress joins none")
+	case o < -1000 || o > 1000:
+		return fieldErr([]string{"Ingress.GroupOrder"}, "use -1000..1000", "is %d", o)
 	}
 	return nil
 }

@@ -125,6 +125,17 @@ func TestValidateArgs(t *testing.T) {
 		{"idle timeout through an attribute", func(a *Args) {
 			a.Ingress.Annotations = map[string]string{"alb.ingress.kubernetes.io/load-balancer-attributes": "idle_timeout.timeout_seconds=5"}
 		}, []string{"Timing.IdleTimeoutSeconds"}},
+		{"additional hosts without a host", func(a *Args) { a.Ingress.AdditionalHosts = []pulumi.StringInput{pulumi.String("b.example.com")} }, []string{"Ingress.AdditionalHosts", "Ingress.Host"}},
+		{"host repeated", func(a *Args) {
+			a.Ingress.Host = pulumi.String("a.example.com")
+			a.Ingress.AdditionalHosts = []pulumi.StringInput{pulumi.String("a.example.com")}
+		}, []string{"Ingress.Host", "Ingress.AdditionalHosts[0]"}},
+		{"additional host invalid", func(a *Args) {
+			a.Ingress.Host = pulumi.String("a.example.com")
+			a.Ingress.AdditionalHosts = []pulumi.StringInput{pulumi.String("B_example")}
+		}, []string{"Ingress.AdditionalHosts[0]"}},
+		{"group order without group", func(a *Args) { a.Ingress.GroupOrder = 5 }, []string{"Ingress.GroupOrder", "Ingress.GroupName"}},
+		{"group order out of range", func(a *Args) { a.Ingress.GroupName, a.Ingress.GroupOrder = "g", 1001 }, []string{"Ingress.GroupOrder"}},
 		{"timing error surfaces", func(a *Args) { a.Timing.PreStopSeconds = 1 }, []string{"Timing.PreStopSeconds"}},
 	}
 	for _, tc := range cases {

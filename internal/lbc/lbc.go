@@ -21,6 +21,7 @@ const (
 	AnnotationTargetGroupAttrs   = AnnotationPrefix + "target-group-attributes"
 	AnnotationLoadBalancerAttrs  = AnnotationPrefix + "load-balancer-attributes"
 	AnnotationGroupName          = AnnotationPrefix + "group.name"
+	AnnotationGroupOrder         = AnnotationPrefix + "group.order"
 	AnnotationScheme             = AnnotationPrefix + "scheme"
 	AnnotationListenPorts        = AnnotationPrefix + "listen-ports"
 	AnnotationCertificateArn     = AnnotationPrefix + "certificate-arn"

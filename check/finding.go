@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/zdt-eks/zdt/verify"
 )
 
 // Severity ranks findings; --fail-on compares against it.
@@ -89,13 +91,15 @@ const (
 // Class is a failed request's class, as the rollout verifier counts it.
 type Class string
 
-// Failure classes a finding can predict.
+// Failure classes a finding can predict: the rollout verifier's names
+// (verify.Class), so a prediction compares with a measurement as is.
 const (
-	ClassRefused Class = "refused"
-	ClassTimeout Class = "timeout"
-	ClassReset   Class = "reset"
+	ClassRefused       = Class(verify.ClassRefused)
+	ClassTimeout       = Class(verify.ClassTimeout)
+	ClassReset         = Class(verify.ClassReset)
 	Class502     Class = "502"
 	Class503     Class = "503"
+	Class504     Class = "504"
 )
 
 // Phase is when a predicted failure happens.
@@ -174,16 +178,18 @@ func bootingPodFailures(alb bool) []Failure {
 	return out
 }
 
-// dyingPodFailures: requests reach a pod that exited or is exiting (refused
-// or a timeout when its address is gone; the ALB answers 502 or times out).
-// internal says whether the in-cluster path is affected too.
+// dyingPodFailures: requests reach a pod that exited or is exiting (refused,
+// a reset when it exits with the request in flight, or a timeout when its
+// address is gone; the ALB answers 502, or 504 / a timeout when its
+// connection attempt hangs). internal says whether the in-cluster path is
+// affected too.
 func dyingPodFailures(internal, alb bool) []Failure {
 	var out []Failure
 	if internal {
-		out = predict(PhaseRollout, PathInternal, ClassRefused, ClassTimeout)
+		out = predict(PhaseRollout, PathInternal, ClassRefused, ClassReset, ClassTimeout)
 	}
 	if alb {
-		out = append(out, predict(PhaseRollout, PathExternal, Class502, ClassTimeout)...)
+		out = append(out, predict(PhaseRollout, PathExternal, Class502, Class504, ClassTimeout)...)
 	}
 	return out
 }

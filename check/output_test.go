@@ -108,7 +108,7 @@ func TestJSONCarriesPredictions(t *testing.T) {
 	if got := back.Apps[0].Findings[0]; got.Check != "service-selector" || got.Severity != "error" {
 		t.Errorf("first finding %+v", got)
 	}
-	if got := strings.Join(back.Apps[0].Predicted["internal"], " "); got != "refused timeout" {
+	if got := strings.Join(back.Apps[0].Predicted["internal"], " "); got != "refused reset timeout" {
 		t.Errorf("internal prediction %q", got)
 	}
 }

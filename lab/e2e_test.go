@@ -72,6 +72,27 @@ func TestLabEndToEnd(t *testing.T) {
 			ScenarioNoProbes, s1.Summary()[scenario.PathExternal].ByClass)
 	}
 
+	// zdt check's predictions agree with the measurements (issue 13): every
+	// class measured on a path was predicted for it, in every scenario; each
+	// of the field report's four steps has a predicted external window; and
+	// ZeroDowntimeApp has no finding and no predicted failure.
+	for _, r := range results {
+		for _, path := range paths {
+			if u := r.Unpredicted(path); len(u) > 0 {
+				t.Errorf("%s: measured %v on the %s path, which zdt check did not predict (predicted %v; findings %v)",
+					r.Name, u, path, r.Predicted[path], r.Findings)
+			}
+		}
+	}
+	for _, name := range []string{ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate} {
+		if r := get(name); len(r.Predicted[scenario.PathExternal]) == 0 {
+			t.Errorf("%s: zdt check predicts no external failure for the field report's manifests", name)
+		}
+	}
+	if r := get(ScenarioZeroDowntime); len(r.Findings) > 0 || len(r.Predicted[scenario.PathExternal])+len(r.Predicted[scenario.PathInternal]) > 0 {
+		t.Errorf("%s: zdt check found %v and predicts %v for ZeroDowntimeApp's objects; want none", r.Name, r.Findings, r.Predicted)
+	}
+
 	// ZeroDowntimeApp fails nothing at the evidence-based default, nor just
 	// under its predicted boundary; past it, it fails on the external path
 	// only, with the classes the model names; so does step 4 past its own.

@@ -8,6 +8,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -184,7 +185,8 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Extra: map[string]string{"zdt:kubeconfigPath": cl.Kubeconfig()},
 	}
 
-	r := &runner{env: env, zda: zda, opts: opts, emu: emu, settings: settings, step: step, at: map[string]string{}}
+	r := &runner{env: env, zda: zda, opts: opts, emu: emu, settings: settings, step: step, at: map[string]string{},
+		propagation: settings.DeregistrationPropagation}
 	var results []scenario.Result
 	for _, name := range opts.Scenarios {
 		step.say("scenario %s", name)
@@ -210,6 +212,8 @@ type runner struct {
 	// failed deploy, the broken version its Deployment is stuck on), so a
 	// scenario deploys its starting version only when needed.
 	at map[string]string
+	// propagation is the emulated ALB's current propagation setting.
+	propagation emulator.Propagation
 }
 
 // roll runs one measured rollout from -> to, deploying `from` first unless
@@ -219,10 +223,12 @@ func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scen
 	res, err := scenario.Rollout(ctx, env, name, d, from, to, r.at[ns] == from)
 	if err != nil && res.Report == nil {
 		delete(r.at, ns) // stopped part-way: unknown
-	} else {
-		r.at[ns] = to
+		return res, err
 	}
-	return res, err
+	r.at[ns] = to
+	var perr error
+	res.Predicted, res.Findings, perr = r.predict(ctx, ns)
+	return res, errors.Join(err, perr)
 }
 
 // fieldReport is the deployer of one of the field report's steps.
@@ -284,7 +290,11 @@ func (r *runner) atBoundary(ctx context.Context, name string, d scenario.Deploye
 	if err := r.emu.SetPropagation(p); err != nil {
 		return scenario.Result{Name: name}, err
 	}
-	defer func() { _ = r.emu.SetPropagation(r.settings.DeregistrationPropagation) }()
+	r.propagation = p
+	defer func() {
+		_ = r.emu.SetPropagation(r.settings.DeregistrationPropagation)
+		r.propagation = r.settings.DeregistrationPropagation
+	}()
 	env := r.env
 	env.Propagation = p.String()
 	res, err := r.roll(ctx, env, name, d, from, to)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -64,7 +65,7 @@ func (r Result) Failures(path string) int64 { return r.Summary()[path].Failures 
 // WriteTable prints the lab's table: one row per scenario and path.
 func WriteTable(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tpropagation\tpath\trequests\tfailed\tby class\tp99 ms\tdeploy s\tcomplete s\trollout s\tdeploy")
+	fmt.Fprintln(tw, "scenario\tpropagation\tpath\trequests\tfailed\tby class\tpredicted\tp99 ms\tdeploy s\tcomplete s\trollout s\tdeploy")
 	for _, r := range results {
 		sum := r.Summary()
 		for _, path := range []string{PathExternal, PathInternal} {
@@ -76,11 +77,32 @@ func WriteTable(w io.Writer, results []Result) error {
 			if r.DeployError != "" {
 				deploy = "failed (expected)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%s\n", r.Name, r.Propagation, path, s.Requests, s.Failures,
-				classes(s.ByClass), s.P99ms, r.DeploySeconds, r.CompleteSeconds, r.RolloutSeconds, deploy)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%s\n", r.Name, r.Propagation, path, s.Requests, s.Failures,
+				classes(s.ByClass), predictedClasses(r.Predicted[path]), s.P99ms, r.DeploySeconds, r.CompleteSeconds, r.RolloutSeconds, deploy)
 		}
 	}
 	return tw.Flush()
+}
+
+// predictedClasses renders zdt check's prediction for one path.
+func predictedClasses(cs []string) string {
+	if len(cs) == 0 {
+		return "-"
+	}
+	return strings.Join(cs, ",")
+}
+
+// Unpredicted lists the classes measured on a path that zdt check did not
+// predict for it (empty when the prediction covers the measurement).
+func (r Result) Unpredicted(path string) []string {
+	var out []string
+	for class := range r.Summary()[path].ByClass {
+		if !slices.Contains(r.Predicted[path], class) {
+			out = append(out, class)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func classes(m map[string]int64) string {

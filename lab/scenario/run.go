@@ -90,8 +90,14 @@ type Result struct {
 	MeasuredSeconds float64 `json:"measuredSeconds"`
 	// DeployError is the deploy tool's error for v2, if any (expected in
 	// fault scenarios).
-	DeployError string         `json:"deployError,omitempty"`
-	Report      *verify.Report `json:"report"`
+	DeployError string `json:"deployError,omitempty"`
+	// Predicted are the failure classes `zdt check` predicts per path for
+	// the app's objects as deployed, with the lab's inputs (the demo app's
+	// boot, the emulated propagation's longest draw); Findings names its
+	// findings at warning or above.
+	Predicted map[string][]string `json:"predicted"`
+	Findings  []string            `json:"findings,omitempty"`
+	Report    *verify.Report      `json:"report"`
 }
 
 // Paths of the verifier.

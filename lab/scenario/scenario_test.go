@@ -53,11 +53,12 @@ func TestWriteTable(t *testing.T) {
 		{Name: PathInternal, Requests: 100, Failures: 0, Classes: map[verify.Class]int64{"ok": 100}},
 	}}
 	var buf bytes.Buffer
-	if err := WriteTable(&buf, []Result{{Name: "1-no-probes", RolloutSeconds: 31.5, Report: rep}}); err != nil {
+	predicted := map[string][]string{PathExternal: {"502", "503", "timeout"}}
+	if err := WriteTable(&buf, []Result{{Name: "1-no-probes", RolloutSeconds: 31.5, Report: rep, Predicted: predicted}}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"1-no-probes", "502×5 timeout×2", "31.5"} {
+	for _, want := range []string{"1-no-probes", "502×5 timeout×2", "502,503,timeout", "31.5"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -67,5 +68,23 @@ func TestWriteTable(t *testing.T) {
 	}
 	if r := (Result{Report: rep}); r.ServerErrors(PathExternal) != 5 || r.ServerErrors(PathInternal) != 0 {
 		t.Errorf("ServerErrors = %d/%d, want 5 (the 502s, not the timeouts)/0", r.ServerErrors(PathExternal), r.ServerErrors(PathInternal))
+	}
+}
+
+func TestUnpredicted(t *testing.T) {
+	rep := &verify.Report{Targets: []verify.TargetReport{
+		{Name: PathExternal, Requests: 10, Failures: 3, Classes: map[verify.Class]int64{"ok": 7, "502": 2, "504": 1}},
+		{Name: PathInternal, Requests: 10, Failures: 1, Classes: map[verify.Class]int64{"ok": 9, "refused": 1}},
+	}}
+	r := Result{Report: rep, Predicted: map[string][]string{PathExternal: {"502", "timeout"}}}
+	if got := strings.Join(r.Unpredicted(PathExternal), ","); got != "504" {
+		t.Errorf("external unpredicted %q, want 504", got)
+	}
+	if got := strings.Join(r.Unpredicted(PathInternal), ","); got != "refused" {
+		t.Errorf("internal unpredicted %q, want refused (nothing was predicted there)", got)
+	}
+	r.Predicted[PathExternal] = append(r.Predicted[PathExternal], "504")
+	if got := r.Unpredicted(PathExternal); len(got) != 0 {
+		t.Errorf("covered measurement reported as unpredicted: %v", got)
 	}
 }

@@ -59,6 +59,11 @@ cluster-tests: k8s-binaries engine-tools ## Tests against a real local cluster: 
 lab-e2e: k8s-binaries engine-tools ## The lab end to end with assertions (root; about 20 minutes).
 	ZDT_LAB_E2E=1 ZDT_LAB_REPORT=$(CURDIR)/work/lab-e2e-report.json $(GO) test -count=1 -v -timeout 85m -run TestLabEndToEnd ./lab/
 
+SWEEP ?= 22s,26s,29s,32s,36s
+.PHONY: lab-sweep
+lab-sweep: k8s-binaries engine-tools ## Roll ZeroDowntimeApp once per fixed ALB propagation (SWEEP=22s,26s,...) and chart failures against the model's boundary into work/lab-sweep.svg (root; about 2.5 min a point; not in CI).
+	$(GO) run ./cmd/zdt-lab --sweep '$(SWEEP)' --json $(CURDIR)/work/lab-sweep.json --chart $(CURDIR)/work/lab-sweep.svg
+
 .PHONY: lab
 lab: k8s-binaries engine-tools ## The main job: real cluster + emulated ALB, every scenario, the table (root).
 	$(GO) run ./cmd/zdt-lab --json $(CURDIR)/work/lab-report.json

@@ -267,6 +267,9 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 	case ScenarioAutoscaled:
 		return one(r.autoscaled(ctx, name))
 	}
+	if d, ok := ParseSweepScenario(name); ok {
+		return one(r.sweepPoint(ctx, name, d))
+	}
 	return nil, fmt.Errorf("unknown scenario %q (known: %v)", name, AllScenarios)
 }
 
@@ -287,6 +290,12 @@ func (r *runner) atBoundary(ctx context.Context, name string, d scenario.Deploye
 	}
 	p := emulator.FixedPropagation(time.Duration(b.SafePropagationSeconds)*time.Second + offset)
 	r.step.say("%s: model boundary %s; emulated propagation fixed at %s on every ALB node", name, b, p)
+	return r.atPropagation(ctx, name, d, from, to, p, b.SafePropagationSeconds)
+}
+
+// atPropagation rolls from -> to with the emulated propagation p on every
+// ALB node, then restores the run's setting.
+func (r *runner) atPropagation(ctx context.Context, name string, d scenario.Deployer, from, to string, p emulator.Propagation, boundary int) (scenario.Result, error) {
 	if err := r.emu.SetPropagation(p); err != nil {
 		return scenario.Result{Name: name}, err
 	}
@@ -298,8 +307,30 @@ func (r *runner) atBoundary(ctx context.Context, name string, d scenario.Deploye
 	env := r.env
 	env.Propagation = p.String()
 	res, err := r.roll(ctx, env, name, d, from, to)
-	res.BoundarySeconds = b.SafePropagationSeconds
+	res.BoundarySeconds = boundary
 	return res, err
+}
+
+// sweepPoint rolls ZeroDowntimeApp once at a fixed propagation (one point of
+// `zdt-lab --sweep`), alternating between v1 and v2, with the model's
+// boundary for the deployed app recorded beside it.
+func (r *runner) sweepPoint(ctx context.Context, name string, d time.Duration) (scenario.Result, error) {
+	from, to := "v1", "v2"
+	if r.at[r.zda.NS] == "v2" {
+		from, to = "v2", "v1"
+	}
+	if r.at[r.zda.NS] != from {
+		if err := r.zda.Deploy(ctx, from); err != nil {
+			return scenario.Result{Name: name}, fmt.Errorf("deploying %s: %w", from, err)
+		}
+		r.at[r.zda.NS] = from
+	}
+	b, err := PredictBoundary(ctx, r.env.Client, r.zda.NS, r.zda.App, r.settings)
+	if err != nil {
+		return scenario.Result{Name: name}, err
+	}
+	r.step.say("%s: model boundary %s", name, b)
+	return r.atPropagation(ctx, name, r.zda, from, to, emulator.FixedPropagation(d), b.SafePropagationSeconds)
 }
 
 // fault rolls ZeroDowntimeApp from `from` to the never-ready version, which

@@ -5,6 +5,10 @@
 // Usage (as root; `make lab` builds what it needs first):
 //
 //	zdt-lab [--scenarios 1-no-probes,ZeroDowntimeApp] [--json report.json] [--keep]
+//	zdt-lab --sweep 20s,26s,30s,34s [--chart sweep.svg]
+//
+// --sweep rolls ZeroDowntimeApp once per fixed emulated ALB propagation and
+// charts failed requests against the timing model's predicted boundary.
 package main
 
 import (
@@ -13,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -30,6 +35,8 @@ func run() int {
 		opts      lab.Options
 		scenarios string
 		jsonPath  string
+		sweep     string
+		chartPath string
 	)
 	flag.StringVar(&opts.WorkDir, "work", "", "work directory holding all lab state (default <repo>/work/lab)")
 	flag.StringVar(&scenarios, "scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(lab.AllScenarios, ",")+")")
@@ -37,9 +44,19 @@ func run() int {
 	flag.IntVar(&opts.Rate, "rate", 20, "verifier rate per path, requests per second (open loop)")
 	flag.IntVar(&opts.SustainedRate, "sustained-rate", 100, "verifier rate per path in the sustained scenario")
 	flag.BoolVar(&opts.KeepCluster, "keep", false, "leave the cluster running afterwards (make lab-down stops it)")
+	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll ZeroDowntimeApp once at each of these fixed propagations (e.g. 20s,26s,30s,34s)")
+	flag.StringVar(&chartPath, "chart", "", "with --sweep: write the chart (SVG) here (default <work>/sweep.svg)")
 	flag.Parse()
 	if scenarios != "" {
 		opts.Scenarios = strings.Split(scenarios, ",")
+	}
+	if sweep != "" {
+		names, err := lab.ParseSweep(sweep)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
+			return 2
+		}
+		opts.Scenarios = names
 	}
 	repo, err := cluster.FindRepoDir(".")
 	if err != nil {
@@ -64,11 +81,36 @@ func run() int {
 		}
 		fmt.Println("JSON report:", jsonPath)
 	}
+	if sweep != "" {
+		if chartPath == "" {
+			chartPath = filepath.Join(repo, "work", "lab", "sweep.svg")
+			if opts.WorkDir != "" {
+				chartPath = filepath.Join(opts.WorkDir, "sweep.svg")
+			}
+		}
+		if err := writeChart(chartPath, results); err != nil {
+			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
+			return 1
+		}
+		fmt.Println("Sweep chart:", chartPath)
+	}
 	if runErr != nil {
 		fmt.Fprintln(os.Stderr, "zdt-lab:", runErr)
 		return 1
 	}
 	return 0
+}
+
+func writeChart(path string, results []scenario.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("sweep chart: %w", err)
+	}
+	defer f.Close()
+	if err := lab.WriteSweepSVG(f, results); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func writeJSON(path string, results []scenario.Result) error {

@@ -148,6 +148,49 @@ check: render ## Render the stacks, then run `zdt check` on out/manifests (STACK
 	  $(GO) run ./cmd/zdt check $(CHECK_ARGS) $(RENDER_OUT)/$$s || exit $$?; \
 	done
 
+# --- The component package: provider plugin, schema, SDKs, YAML (issue 14) ----
+# provider/ is a Go module of its own (pulumi-go-provider + pulumi/pkg/v3 stay
+# out of the main module). The plugin goes to bin/ (ignored; the YAML
+# example's Pulumi.yaml points there), generated SDKs to out/sdk (ignored).
+PROVIDER_VERSION ?= 0.1.0
+PROVIDER_BIN     := $(CURDIR)/bin/pulumi-resource-zdt
+YAML_VERSION     := $(shell awk '$$1=="github.com/pulumi/pulumi-yaml" {print $$2}' tools/pulumi-yaml/go.mod)
+YAML_HOST        := $(CACHE)/pulumi-yaml/$(YAML_VERSION)/pulumi-language-yaml
+SDK_OUT          ?= out/sdk
+
+.PHONY: provider
+provider: ## Build the component package's plugin bin/pulumi-resource-zdt (under the heavy-build lock).
+	@mkdir -p $(dir $(PROVIDER_BIN)) $(CACHE)
+	@echo "==> go build pulumi-resource-zdt $(PROVIDER_VERSION)"
+	@start=$$(date +%s); cd provider && $(HEAVY_LOCK) $(GO) build \
+	  -ldflags "-X github.com/zdt-eks/zdt/provider.Version=$(PROVIDER_VERSION)" \
+	  -o $(PROVIDER_BIN).tmp ./cmd/pulumi-resource-zdt \
+	  && mv $(PROVIDER_BIN).tmp $(PROVIDER_BIN) && echo "    built in $$(( $$(date +%s) - start ))s"
+
+.PHONY: provider-test
+provider-test: ## Vet and test the provider module (schema golden, Args mirror, docs); part of make unit.
+	@mkdir -p $(CACHE)
+	cd provider && $(HEAVY_LOCK) $(GO) vet ./...
+	cd provider && $(GO) test $(GOTEST_FLAGS) ./...
+
+.PHONY: provider-golden
+provider-golden: ## Regenerate provider/docs_gen.go and provider/testdata/schema.golden.json after Args or its docs changed.
+	cd provider && $(GO) test -count=1 -run TestDocsCurrent . -update
+	cd provider && $(GO) test -count=1 -run TestSchemaGolden . -update
+	cd provider && $(GO) test -count=1 .
+	@git diff --stat -- provider/docs_gen.go provider/testdata/schema.golden.json
+
+.PHONY: yaml-host
+yaml-host: $(YAML_HOST) ## Build the Pulumi YAML language host (version from tools/pulumi-yaml/go.mod) into the cache.
+
+$(YAML_HOST): | tools/pulumi-yaml/go.mod tools/pulumi-yaml/go.sum
+	@mkdir -p $(dir $@)
+	@echo "==> building pulumi-language-yaml $(YAML_VERSION) from the Go module proxy (cold: several minutes)"
+	@start=$$(date +%s); cd tools/pulumi-yaml && $(HEAVY_LOCK) $(GO) build -trimpath \
+	  -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(YAML_VERSION)" \
+	  -o $@.tmp github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+	  && mv $@.tmp $@ && echo "    built in $$(( $$(date +%s) - start ))s"
+
 # Workflow lint: actionlint, pinned here, built once into the cache; `make
 # test` runs it (an added prerequisite), and fails when it cannot build it.
 ACTIONLINT_VERSION := v1.7.7

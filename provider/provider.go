@@ -77,12 +77,28 @@ func New() (p.Provider, error) {
 		WithKeywords("kubernetes", "eks", "alb", "zero-downtime", "category/cloud", "kind/component").
 		WithRepository("https://github.com/zdt-eks/zdt").
 		WithLicense("Apache-2.0").
-		WithGoImportPath("github.com/zdt-eks/zdt/sdk/go/zdt").
+		WithLanguageMap(languageMap()).
 		Build()
 	if err != nil {
 		return p.Provider{}, fmt.Errorf("building the %s provider: %w", Name, err)
 	}
 	return describeSchema(prov), nil
+}
+
+// languageMap is infer's default language settings plus the SDKs'
+// package names (the defaults would publish under @pulumi/ and
+// pulumi_zdt).
+func languageMap() map[string]any {
+	return map[string]any{
+		"nodejs": map[string]any{"packageName": "@zdt-eks/zdt", "respectSchemaVersion": true},
+		"python": map[string]any{"packageName": "zdt_eks", "respectSchemaVersion": true, "pyproject": map[string]any{"enabled": true}},
+		"go": map[string]any{
+			"importBasePath":                 "github.com/zdt-eks/zdt/sdk/go/zdt",
+			"generateResourceContainerTypes": true,
+			"respectSchemaVersion":           true,
+		},
+		"csharp": map[string]any{"rootNamespace": "ZdtEks", "respectSchemaVersion": true},
+	}
 }
 
 // Run serves the provider on the engine's gRPC protocol (the plugin's main).

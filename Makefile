@@ -23,7 +23,7 @@ help: ## List the targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: test
-test: tools unit cluster-tests lab-e2e ## Every test, as CI runs it via .ci/run (root; builds the cached tools first).
+test: tools unit package-check cluster-tests lab-e2e ## Every test, as CI runs it via .ci/run (root; builds the cached tools first).
 
 .PHONY: tools
 tools: k8s-binaries engine-tools actionlint ## Build (or reuse) every cached tool: Kubernetes, Pulumi CLI + provider, actionlint.
@@ -34,7 +34,7 @@ EXPECTED_SKIPS := TestIntegrationUpDeployDown TestKubernetesLifecycle TestRollba
 TEST_LOG := $(CACHE)/unit-test.log
 
 .PHONY: unit
-unit: lint-workflows ## Vet and every test that needs no cluster (no root needed).
+unit: lint-workflows provider-test ## Vet and every test that needs no cluster (no root needed), the provider module's included.
 	@mkdir -p $(CACHE)
 	$(GO) vet ./...
 	@echo "==> go test ./... (log: $(TEST_LOG))"
@@ -191,10 +191,12 @@ $(YAML_HOST): | tools/pulumi-yaml/go.mod tools/pulumi-yaml/go.sum
 	  -o $@.tmp github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
 	  && mv $@.tmp $@ && echo "    built in $$(( $$(date +%s) - start ))s"
 
+.PHONY: package-check
+package-check: sdk-check yaml-render-check ## The component package end to end without a cluster: schema = golden, SDKs generated and checked, examples/yaml rendered = the Go component (part of make test).
+
 .PHONY: yaml-render-check
 yaml-render-check: provider yaml-host pulumi-provider ## examples/yaml through the real engine and the plugin, rendered without a cluster; same objects as the Go component.
-	cd provider && ZDT_CACHE='$(CACHE)' ZDT_YAML_HOST_DIR='$(dir $(YAML_HOST))' ZDT_PROVIDER_DIR='$(dir $(PROVIDER_BIN))' \
-	  $(GO) test -count=1 -tags e2e -v ./e2e/
+	cd provider && ZDT_CACHE='$(CACHE)' $(GO) test -count=1 -tags e2e -v ./e2e/
 
 # SDKs: the pinned CLI's `pulumi package gen-sdk` on the built plugin, with
 # the code-generation language hosts of provider/cmd/pulumi-language-sdkgen
@@ -227,6 +229,8 @@ sdk: provider sdkgen-hosts pulumi-cli ## Generate the TypeScript, Python and Go 
 
 .PHONY: sdk-check
 sdk-check: sdk ## Generate the SDKs and check them: TypeScript SDK + examples/typescript type-check (npm pins), Go SDK + examples/go build, Python SDK byte-compiles.
+	@command -v npm >/dev/null || { echo "make $@: npm is not on PATH: install Node.js (>= 20) and npm" >&2; exit 127; }
+	@command -v python3 >/dev/null || { echo "make $@: python3 is not on PATH (Debian: apt-get install python3)" >&2; exit 127; }
 	@start=$$(date +%s); \
 	echo "==> TypeScript: npm ci in examples/typescript, tsc on the SDK and the example"; \
 	cd examples/typescript && npm ci $(NPM_FLAGS) >/dev/null && cd ../..; \

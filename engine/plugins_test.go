@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -55,5 +56,39 @@ func TestProjectProgramExcludesProgram(t *testing.T) {
 	})
 	if err == nil {
 		t.Error("Run with both Program and ProjectProgram succeeded")
+	}
+}
+
+func TestPackagePluginsNamesTheMakeTarget(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "tools", "pulumi-yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "tools", "pulumi-yaml", "go.mod"), []byte("module m\n\nrequire github.com/pulumi/pulumi-yaml v1.25.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ZDT_CACHE", filepath.Join(root, "cache"))
+	if _, err := PackagePlugins(root); err == nil || !strings.Contains(err.Error(), "make yaml-host provider") {
+		t.Fatalf("PackagePlugins without binaries: %v", err)
+	}
+	for _, p := range []string{"cache/pulumi-yaml/v1.25.0/pulumi-language-yaml", "bin/pulumi-resource-zdt"} {
+		f := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := PackagePlugins(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Plugin{
+		{Kind: "languages", Name: "yaml", Dir: filepath.Join(root, "cache", "pulumi-yaml", "v1.25.0")},
+		{Kind: "providers", Name: "zdt", Dir: filepath.Join(root, "bin")},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("PackagePlugins = %+v, want %+v", got, want)
 	}
 }

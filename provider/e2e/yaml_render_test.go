@@ -24,8 +24,8 @@ const yamlProject = "../../examples/yaml"
 
 // tools returns the engine options every run shares: the pinned CLI and
 // PULUMI_HOME (kubernetes plugin) from the cache, and the YAML language
-// host and the zdt plugin from the directories `make yaml-render-check`
-// passes ($ZDT_YAML_HOST_DIR, $ZDT_PROVIDER_DIR). Missing tools fail.
+// host and the zdt plugin where `make yaml-host provider` put them
+// (engine.PackagePlugins). Missing tools fail.
 func tools(t *testing.T) engine.Options {
 	t.Helper()
 	root, err := filepath.Abs("../..")
@@ -46,16 +46,9 @@ func tools(t *testing.T) engine.Options {
 	if err := tl.CheckPlugin("kubernetes", k8s); err != nil {
 		t.Fatal(err)
 	}
-	var plugins []engine.Plugin
-	for _, p := range []struct{ env, kind, name, file string }{
-		{"ZDT_YAML_HOST_DIR", "languages", "yaml", "pulumi-language-yaml"},
-		{"ZDT_PROVIDER_DIR", "providers", "zdt", "pulumi-resource-zdt"},
-	} {
-		dir := os.Getenv(p.env)
-		if _, err := os.Stat(filepath.Join(dir, p.file)); dir == "" || err != nil {
-			t.Fatalf("$%s must name the directory holding %s (run `make yaml-render-check`)", p.env, p.file)
-		}
-		plugins = append(plugins, engine.Plugin{Kind: p.kind, Name: p.name, Dir: dir})
+	plugins, err := engine.PackagePlugins(root)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return engine.Options{
 		Stack:      "local",

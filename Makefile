@@ -23,7 +23,7 @@ help: ## List the targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: test
-test: tools unit cluster-tests lab-e2e ## Every test, as CI runs it via .ci/run (root; builds the cached tools first).
+test: tools unit package-check cluster-tests lab-e2e ## Every test, as CI runs it via .ci/run (root; builds the cached tools first).
 
 .PHONY: tools
 tools: k8s-binaries engine-tools actionlint ## Build (or reuse) every cached tool: Kubernetes, Pulumi CLI + provider, actionlint.
@@ -34,7 +34,7 @@ EXPECTED_SKIPS := TestIntegrationUpDeployDown TestKubernetesLifecycle TestRollba
 TEST_LOG := $(CACHE)/unit-test.log
 
 .PHONY: unit
-unit: lint-workflows ## Vet and every test that needs no cluster (no root needed).
+unit: lint-workflows provider-test ## Vet and every test that needs no cluster (no root needed), the provider module's included.
 	@mkdir -p $(CACHE)
 	$(GO) vet ./...
 	@echo "==> go test ./... (log: $(TEST_LOG))"
@@ -152,6 +152,105 @@ check: render ## Render the stacks, then run `zdt check` on out/manifests (STACK
 	  echo "==> zdt check $(RENDER_OUT)/$$s"; \
 	  $(GO) run ./cmd/zdt check $(CHECK_ARGS) $(RENDER_OUT)/$$s || exit $$?; \
 	done
+
+# --- The component package: provider plugin, schema, SDKs, YAML (issue 14) ----
+# provider/ is a Go module of its own (pulumi-go-provider + pulumi/pkg/v3 stay
+# out of the main module). The plugin goes to bin/ (ignored; the YAML
+# example's Pulumi.yaml points there), generated SDKs to out/sdk (ignored).
+PROVIDER_VERSION ?= 0.1.0
+PROVIDER_BIN     := $(CURDIR)/bin/pulumi-resource-zdt
+YAML_VERSION     := $(shell awk '$$1=="github.com/pulumi/pulumi-yaml" {print $$2}' tools/pulumi-yaml/go.mod)
+YAML_HOST        := $(CACHE)/pulumi-yaml/$(YAML_VERSION)/pulumi-language-yaml
+SDK_OUT          ?= out/sdk
+
+.PHONY: provider
+provider: ## Build the component package's plugin bin/pulumi-resource-zdt (under the heavy-build lock).
+	@mkdir -p $(dir $(PROVIDER_BIN)) $(CACHE)
+	@echo "==> go build pulumi-resource-zdt $(PROVIDER_VERSION)"
+	@start=$$(date +%s); cd provider && $(HEAVY_LOCK) $(GO) build \
+	  -ldflags "-X github.com/zdt-eks/zdt/provider.Version=$(PROVIDER_VERSION)" \
+	  -o $(PROVIDER_BIN).tmp ./cmd/pulumi-resource-zdt \
+	  && mv $(PROVIDER_BIN).tmp $(PROVIDER_BIN) && echo "    built in $$(( $$(date +%s) - start ))s"
+
+.PHONY: provider-test
+provider-test: ## Vet and test the provider module (schema golden, Args mirror, docs); part of make unit.
+	@mkdir -p $(CACHE)
+	cd provider && $(HEAVY_LOCK) $(GO) vet -tags e2e ./...
+	cd provider && $(GO) test $(GOTEST_FLAGS) ./...
+
+.PHONY: provider-golden
+provider-golden: ## Regenerate provider/docs_gen.go and provider/testdata/schema.golden.json after Args or its docs changed.
+	cd provider && $(GO) test -count=1 -run TestDocsCurrent . -update
+	cd provider && $(GO) test -count=1 -run TestSchemaGolden . -update
+	cd provider && $(GO) test -count=1 .
+	@git diff --stat -- provider/docs_gen.go provider/testdata/schema.golden.json
+
+.PHONY: yaml-host
+yaml-host: $(YAML_HOST) ## Build the Pulumi YAML language host (version from tools/pulumi-yaml/go.mod) into the cache.
+
+$(YAML_HOST): | tools/pulumi-yaml/go.mod tools/pulumi-yaml/go.sum
+	@mkdir -p $(dir $@)
+	@echo "==> building pulumi-language-yaml $(YAML_VERSION) from the Go module proxy (cold: several minutes)"
+	@start=$$(date +%s); cd tools/pulumi-yaml && $(HEAVY_LOCK) $(GO) build -trimpath \
+	  -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(YAML_VERSION)" \
+	  -o $@.tmp github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+	  && mv $@.tmp $@ && echo "    built in $$(( $$(date +%s) - start ))s"
+
+.PHONY: package-check
+package-check: sdk-check yaml-render-check ## The component package end to end without a cluster: schema = golden, SDKs generated and checked, examples/yaml rendered = the Go component (part of make test).
+
+.PHONY: yaml-render-check
+yaml-render-check: provider yaml-host pulumi-provider ## examples/yaml through the real engine and the plugin, rendered without a cluster; same objects as the Go component.
+	cd provider && ZDT_CACHE='$(CACHE)' $(GO) test -count=1 -tags e2e -v ./e2e/
+
+# SDKs: the pinned CLI's `pulumi package gen-sdk` on the built plugin, with
+# the code-generation language hosts of provider/cmd/pulumi-language-sdkgen
+# (the official ones are not served by the Go module proxy) on PATH.
+SDKGEN_DIR  := $(CURDIR)/bin/sdkgen
+SDK_LANGS   := nodejs python go
+NPM_FLAGS   ?= --no-audit --no-fund --loglevel=error
+
+.PHONY: sdkgen-hosts
+sdkgen-hosts: ## Build the code-generation language hosts into bin/sdkgen (under the heavy-build lock).
+	@mkdir -p $(SDKGEN_DIR) $(CACHE)
+	@echo "==> go build pulumi-language-sdkgen"
+	@cd provider && $(HEAVY_LOCK) $(GO) build -o $(SDKGEN_DIR)/pulumi-language-sdkgen ./cmd/pulumi-language-sdkgen
+	@for l in $(SDK_LANGS); do ln -sfn pulumi-language-sdkgen $(SDKGEN_DIR)/pulumi-language-$$l; done
+
+.PHONY: sdk
+sdk: provider sdkgen-hosts pulumi-cli ## Generate the TypeScript, Python and Go SDKs into out/sdk (not committed).
+	@start=$$(date +%s); mkdir -p $(SDK_OUT); \
+	export PULUMI_HOME='$(PULUMI_TOOLS_HOME)' PULUMI_SKIP_UPDATE_CHECK=true PATH='$(SDKGEN_DIR)':"$$PATH"; \
+	$(PULUMI_CLI) package get-schema $(PROVIDER_BIN) > $(SDK_OUT)/schema.json; \
+	python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); sys.exit(0 if a==b else "ERROR: pulumi package get-schema of the plugin differs from provider/testdata/schema.golden.json: run make provider-golden")' \
+	  $(SDK_OUT)/schema.json provider/testdata/schema.golden.json; \
+	echo "    the plugin's schema = provider/testdata/schema.golden.json"; \
+	for l in $(SDK_LANGS); do \
+	  $(PULUMI_CLI) package gen-sdk $(PROVIDER_BIN) --language $$l --out $(SDK_OUT) >/dev/null \
+	    || { echo "ERROR: pulumi package gen-sdk --language $$l failed" >&2; exit 1; }; \
+	  echo "    $$l SDK: $(SDK_OUT)/$$l ($$(find $(SDK_OUT)/$$l -type f | wc -l) files)"; \
+	done; \
+	echo "    generated in $$(( $$(date +%s) - start ))s"
+
+.PHONY: sdk-check
+sdk-check: sdk ## Generate the SDKs and check them: TypeScript SDK + examples/typescript type-check (npm pins), Go SDK + examples/go build, Python SDK byte-compiles.
+	@command -v npm >/dev/null || { echo "make $@: npm is not on PATH: install Node.js (>= 20) and npm" >&2; exit 127; }
+	@command -v python3 >/dev/null || { echo "make $@: python3 is not on PATH (Debian: apt-get install python3)" >&2; exit 127; }
+	@start=$$(date +%s); \
+	echo "==> TypeScript: npm ci in examples/typescript, tsc on the SDK and the example"; \
+	cd examples/typescript && npm ci $(NPM_FLAGS) >/dev/null && cd ../..; \
+	ln -sfn $(CURDIR)/examples/typescript/node_modules $(SDK_OUT)/nodejs/node_modules; \
+	examples/typescript/node_modules/.bin/tsc -p $(SDK_OUT)/nodejs --noEmit \
+	  || { echo "ERROR: the generated TypeScript SDK does not type-check" >&2; exit 1; }; \
+	examples/typescript/node_modules/.bin/tsc -p examples/typescript --noEmit \
+	  || { echo "ERROR: examples/typescript does not type-check against the SDK" >&2; exit 1; }; \
+	echo "==> Go: build the SDK and examples/go"; \
+	(cd examples/go && $(GO) build -o /dev/null ./...) \
+	  || { echo "ERROR: the Go SDK or examples/go does not build" >&2; exit 1; }; \
+	echo "==> Python: byte-compile the SDK (PyPI is not reachable here: no install, no type check)"; \
+	python3 -m compileall -q $(SDK_OUT)/python >/dev/null \
+	  || { echo "ERROR: the generated Python SDK does not byte-compile" >&2; exit 1; }; \
+	echo "    SDK checks passed in $$(( $$(date +%s) - start ))s"
 
 # Workflow lint: actionlint, pinned here, built once into the cache; `make
 # test` runs it (an added prerequisite), and fails when it cannot build it.

@@ -57,8 +57,22 @@ const DefaultPassphrase = "zdt-local"
 
 // Options says what to run, where.
 type Options struct {
-	// Program is the program function, e.g. infra.Program. Required.
+	// Program is the program function, e.g. infra.Program. Required unless
+	// ProjectProgram is set.
 	Program pulumi.RunFunc
+	// ProjectProgram runs the project's own program instead of Program
+	// (which must then be nil), with the language host of its Pulumi.yaml
+	// runtime, e.g. a Pulumi YAML program with pulumi-language-yaml. Only
+	// Pulumi.yaml and the stack file are copied into the generated project,
+	// so the program must live in Pulumi.yaml, as a Pulumi YAML program's
+	// resources do.
+	ProjectProgram bool
+	// Plugins are added to the generated project's `plugins:` section, so
+	// the engine runs these binaries instead of looking in PulumiHome: a
+	// language host (Kind "languages") or a provider (Kind "providers")
+	// built here. Relative paths in the project's own `plugins:` section
+	// are made absolute (relative to ProjectDir).
+	Plugins []Plugin
 	// Stack is the stack name, e.g. "local". Required.
 	Stack string
 	// Action defaults to Preview.
@@ -97,6 +111,16 @@ type Options struct {
 
 	// Progress receives the CLI's progress and diff output; nil discards it.
 	Progress io.Writer
+}
+
+// Plugin is one entry of a project's `plugins:` section.
+type Plugin struct {
+	// Kind is "languages", "providers" or "analyzers".
+	Kind string
+	// Name is the plugin's name, e.g. "yaml" or "zdt".
+	Name string
+	// Dir holds the binary (pulumi-language-yaml, pulumi-resource-zdt).
+	Dir string
 }
 
 // Result is what an action did.
@@ -206,8 +230,10 @@ func outputs(om auto.OutputMap) map[string]any {
 func openStack(ctx context.Context, opts Options) (auto.Stack, error) {
 	var st auto.Stack
 	switch {
-	case opts.Program == nil:
-		return st, errors.New("engine: Options.Program is required")
+	case opts.Program == nil && !opts.ProjectProgram:
+		return st, errors.New("engine: Options.Program is required (or ProjectProgram)")
+	case opts.Program != nil && opts.ProjectProgram:
+		return st, errors.New("engine: Options.Program and ProjectProgram exclude each other")
 	case opts.Stack == "":
 		return st, errors.New("engine: Options.Stack is required")
 	case opts.WorkDir == "":
@@ -223,6 +249,9 @@ func openStack(ctx context.Context, opts Options) (auto.Stack, error) {
 	}
 	name, err := prepareProject(projectDir, work, opts.Stack, opts.Config, opts.PathKeys)
 	if err != nil {
+		return st, err
+	}
+	if err := addPlugins(projectDir, filepath.Join(work, "project", "Pulumi.yaml"), opts.Plugins); err != nil {
 		return st, err
 	}
 
@@ -242,7 +271,11 @@ func openStack(ctx context.Context, opts Options) (auto.Stack, error) {
 		return st, err
 	}
 	wsOpts = append(wsOpts, auto.Pulumi(cmd))
-	st, err = auto.UpsertStackInlineSource(ctx, opts.Stack, name, opts.Program, wsOpts...)
+	if opts.ProjectProgram {
+		st, err = auto.UpsertStackLocalSource(ctx, opts.Stack, filepath.Join(work, "project"), wsOpts...)
+	} else {
+		st, err = auto.UpsertStackInlineSource(ctx, opts.Stack, name, opts.Program, wsOpts...)
+	}
 	if err != nil {
 		return st, fmt.Errorf("engine: opening stack %q of project %q in %s: %w", opts.Stack, name, work, err)
 	}

@@ -51,6 +51,42 @@ func CachedTools(repoRoot string) (Tools, error) {
 	return t, nil
 }
 
+// Where `make yaml-host` and `make provider` put the binaries a Pulumi YAML
+// program using the zdt component package runs with.
+const (
+	yamlModule      = "github.com/pulumi/pulumi-yaml"
+	providerBinary  = "pulumi-resource-zdt"
+	yamlHostBinary  = "pulumi-language-yaml"
+	providerBinDir  = "bin"
+	yamlHostModFile = "tools/pulumi-yaml/go.mod"
+)
+
+// PackagePlugins returns the plugins a Pulumi YAML program using the zdt
+// package (examples/yaml) needs, for Options.Plugins: the YAML language host
+// at <cache>/pulumi-yaml/<version>/ (version from tools/pulumi-yaml/go.mod;
+// <cache> as in CachedTools) and the provider plugin in <repoRoot>/bin. It
+// fails naming the make target when one is not built.
+func PackagePlugins(repoRoot string) ([]Plugin, error) {
+	cache := os.Getenv("ZDT_CACHE")
+	if cache == "" {
+		cache = filepath.Join(repoRoot, ".cache")
+	}
+	v, err := requiredVersion(filepath.Join(repoRoot, filepath.FromSlash(yamlHostModFile)), yamlModule)
+	if err != nil {
+		return nil, err
+	}
+	plugins := []Plugin{
+		{Kind: "languages", Name: "yaml", Dir: filepath.Join(cache, "pulumi-yaml", v)},
+		{Kind: "providers", Name: "zdt", Dir: filepath.Join(repoRoot, providerBinDir)},
+	}
+	for i, file := range []string{yamlHostBinary, providerBinary} {
+		if _, err := os.Stat(filepath.Join(plugins[i].Dir, file)); err != nil {
+			return nil, fmt.Errorf("no %s in %s (run `make yaml-host provider`)", file, plugins[i].Dir)
+		}
+	}
+	return plugins, nil
+}
+
 // PinnedCLIVersion is the Pulumi CLI version tools/pulumi/go.mod pins.
 func PinnedCLIVersion(repoRoot string) (string, error) {
 	return requiredVersion(filepath.Join(repoRoot, "tools", "pulumi", "go.mod"), cliModule)

@@ -9,7 +9,8 @@ import (
 
 // toArgs copies the wire inputs onto zerodowntime.Args, field by field by
 // Go name: equal types are assigned, a *struct wire field fills the struct
-// (or *struct) field of the same name, recursively. A wire field that has
+// (or *struct) field of the same name, recursively, and slices and maps of
+// wire structs fill slices and maps of their counterparts. A wire field that has
 // no such counterpart is an error naming it (TestToArgsCopiesEveryField
 // fills every wire field and checks that each one arrives).
 func toArgs(w Args) (zerodowntime.Args, error) {
@@ -39,6 +40,32 @@ func copyValue(dst, src reflect.Value, path string) error {
 	switch {
 	case src.Type() == dst.Type():
 		dst.Set(src)
+		return nil
+	case src.Kind() == reflect.Struct && dst.Kind() == reflect.Struct:
+		return copyFields(dst, src, path)
+	case src.Kind() == reflect.Slice && dst.Kind() == reflect.Slice:
+		if src.IsNil() {
+			return nil
+		}
+		dst.Set(reflect.MakeSlice(dst.Type(), src.Len(), src.Len()))
+		for i := range src.Len() {
+			if err := copyValue(dst.Index(i), src.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case src.Kind() == reflect.Map && dst.Kind() == reflect.Map && src.Type().Key() == dst.Type().Key():
+		if src.IsNil() {
+			return nil
+		}
+		dst.Set(reflect.MakeMapWithSize(dst.Type(), src.Len()))
+		for it := src.MapRange(); it.Next(); {
+			e := reflect.New(dst.Type().Elem()).Elem()
+			if err := copyValue(e, it.Value(), fmt.Sprintf("%s[%v]", path, it.Key())); err != nil {
+				return err
+			}
+			dst.SetMapIndex(it.Key(), e)
+		}
 		return nil
 	case src.Kind() == reflect.Pointer && src.Type().Elem().Kind() == reflect.Struct:
 		if src.IsNil() {

@@ -85,11 +85,15 @@ func describeProps(spec *schema.PackageSpec, props map[string]schema.PropertySpe
 		prop := props[name]
 		prop.Description = goDocs[z.Name()+"."+wf.Name]
 		props[name] = prop
-		wt, zt := deref(wf.Type), deref(zf.Type)
+		wt, zt, ref := deref(wf.Type), deref(zf.Type), prop.Ref
+		// Lists and maps of objects: describe their element type.
+		if elem := elementSpec(prop, wt); elem != nil {
+			wt, zt, ref = deref(wt.Elem()), deref(zt.Elem()), elem.Ref
+		}
 		if wt.Kind() != reflect.Struct || zt.Kind() != reflect.Struct {
 			continue
 		}
-		token := strings.TrimPrefix(prop.Ref, "#/types/")
+		token := strings.TrimPrefix(ref, "#/types/")
 		typ, ok := spec.Types[token]
 		if !ok {
 			return fmt.Errorf("%s.%s: the schema has no type %q", w.Name(), wf.Name, prop.Ref)
@@ -99,6 +103,18 @@ func describeProps(spec *schema.PackageSpec, props map[string]schema.PropertySpe
 			return err
 		}
 		spec.Types[token] = typ
+	}
+	return nil
+}
+
+// elementSpec is the element type of a list or map property of objects,
+// nil for any other property.
+func elementSpec(prop schema.PropertySpec, wt reflect.Type) *schema.TypeSpec {
+	switch {
+	case wt.Kind() == reflect.Slice && deref(wt.Elem()).Kind() == reflect.Struct:
+		return prop.Items
+	case wt.Kind() == reflect.Map && deref(wt.Elem()).Kind() == reflect.Struct:
+		return prop.AdditionalProperties
 	}
 	return nil
 }

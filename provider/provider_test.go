@@ -29,7 +29,8 @@ var update = flag.Bool("update", false, "rewrite docs_gen.go and testdata/schema
 // notInSchema lists the zerodowntime fields the schema leaves out on
 // purpose, with the reason.
 var notInSchema = map[string]string{
-	"Args.DependsOn": "a resource list has no schema form; the resource option dependsOn covers it (Construct copies it into Args.DependsOn)",
+	"Args.DependsOn":   "a resource list has no schema form; the resource option dependsOn covers it (Construct copies it into Args.DependsOn)",
+	"PodArgs.Affinity": "a Kubernetes type (core/v1 Affinity): the package's schema would have to reference the kubernetes package's; Go programs set it, other languages use NodeSelector and Tolerations",
 }
 
 // componentDir is the component's source, for its doc comments.
@@ -94,8 +95,21 @@ func mirror(problems *[]string, spec schema.PackageSpec, props map[string]schema
 			*problems = append(*problems, fmt.Sprintf("zerodowntime.%s (schema property %q) has no description: document the field, then run `make provider-golden`", key, name))
 		}
 		zt, wt := deref(zf.Type), deref(wf.Type)
+		ref := prop.Ref
+		// Lists and maps of objects: compare their element types.
+		if (zt.Kind() == reflect.Slice || zt.Kind() == reflect.Map) && deref(zt.Elem()).Kind() == reflect.Struct {
+			elem := prop.Items
+			if zt.Kind() == reflect.Map {
+				elem = prop.AdditionalProperties
+			}
+			if elem == nil {
+				*problems = append(*problems, fmt.Sprintf("zerodowntime.%s: property %q is no list or map of objects", key, name))
+				continue
+			}
+			zt, wt, ref = deref(zt.Elem()), deref(wt.Elem()), elem.Ref
+		}
 		if zt.Kind() == reflect.Struct {
-			typ, ok := spec.Types[strings.TrimPrefix(prop.Ref, "#/types/")]
+			typ, ok := spec.Types[strings.TrimPrefix(ref, "#/types/")]
 			if !ok {
 				*problems = append(*problems, fmt.Sprintf("zerodowntime.%s: property %q is no object type (%+v)", key, name, prop.TypeSpec))
 				continue
@@ -178,11 +192,23 @@ func unset(missing *[]string, v reflect.Value, path string) {
 			*missing = append(*missing, path+"."+f.Name)
 			continue
 		}
-		if fv.Kind() == reflect.Pointer {
-			fv = fv.Elem()
-		}
-		if fv.Kind() == reflect.Struct {
-			unset(missing, fv, path+"."+f.Name)
+		unsetIn(missing, fv, path+"."+f.Name)
+	}
+}
+
+// unsetIn descends into a struct, a pointer to one, or the first element of
+// a slice or map of them.
+func unsetIn(missing *[]string, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		unsetIn(missing, v.Elem(), path)
+	case reflect.Struct:
+		unset(missing, v, path)
+	case reflect.Slice:
+		unsetIn(missing, v.Index(0), path+"[0]")
+	case reflect.Map:
+		if it := v.MapRange(); it.Next() {
+			unsetIn(missing, it.Value(), fmt.Sprintf("%s[%v]", path, it.Key()))
 		}
 	}
 }
@@ -273,7 +299,11 @@ func documentedKeys() []string {
 				continue
 			}
 			keys = append(keys, key)
-			if ft := deref(f.Type); ft.Kind() == reflect.Struct {
+			ft := deref(f.Type)
+			if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map {
+				ft = deref(ft.Elem())
+			}
+			if ft.Kind() == reflect.Struct {
 				walk(ft)
 			}
 		}

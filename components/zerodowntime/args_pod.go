@@ -16,9 +16,10 @@ type PodArgs struct {
 	ConfigMapEnv map[string]KeyRef
 	// EnvFrom imports every key of Secrets or ConfigMaps as variables.
 	EnvFrom []EnvFromArgs
-	// Command replaces the image's entrypoint; Args its arguments.
+	// Command replaces the image's entrypoint.
 	Command []string
-	Args    []string
+	// Args replaces the image's arguments.
+	Args []string
 	// ServiceAccountName runs the pods as this ServiceAccount (IRSA or EKS
 	// Pod Identity). Its token is mounted only when it is set.
 	ServiceAccountName string
@@ -26,15 +27,18 @@ type PodArgs struct {
 	// root filesystem is read-only, so an app that writes (a temp directory,
 	// a cache) needs one.
 	WritableDirs []WritableDirArgs
-	// SecretVolumes and ConfigMapVolumes mount a Secret's or ConfigMap's
-	// keys as read-only files.
-	SecretVolumes    []ObjectVolumeArgs
+	// SecretVolumes mount Secrets' keys as read-only files.
+	SecretVolumes []ObjectVolumeArgs
+	// ConfigMapVolumes mount ConfigMaps' keys as read-only files.
 	ConfigMapVolumes []ObjectVolumeArgs
-	// NodeSelector, Tolerations, Affinity and PriorityClassName place the
-	// pods. Affinity is passed through as given.
-	NodeSelector      map[string]string
-	Tolerations       []TolerationArgs
-	Affinity          corev1.AffinityPtrInput
+	// NodeSelector restricts the pods to nodes with these labels.
+	NodeSelector map[string]string
+	// Tolerations let the pods run on tainted nodes.
+	Tolerations []TolerationArgs
+	// Affinity is the pods' node and pod affinity, passed through as given
+	// (Go only: a Kubernetes type has no form in the package's schema).
+	Affinity corev1.AffinityPtrInput
+	// PriorityClassName is the pods' PriorityClass.
 	PriorityClassName string
 	// Sidecars run beside the app as native sidecars (init containers with
 	// restartPolicy Always, Kubernetes 1.29+): they start before the app and
@@ -57,8 +61,9 @@ type KeyRef struct {
 
 // EnvFromArgs imports all keys of one Secret or ConfigMap.
 type EnvFromArgs struct {
-	// SecretName or ConfigMapName: exactly one.
-	SecretName    pulumi.StringInput
+	// SecretName names the Secret to import (or set ConfigMapName).
+	SecretName pulumi.StringInput
+	// ConfigMapName names the ConfigMap to import (or set SecretName).
 	ConfigMapName pulumi.StringInput
 	// Prefix is put before every variable name.
 	Prefix string
@@ -82,10 +87,12 @@ type ObjectVolumeArgs struct {
 
 // TolerationArgs lets the pods run on tainted nodes.
 type TolerationArgs struct {
+	// Key is the taint's key; empty with Operator Exists tolerates all.
 	Key string
 	// Operator is Equal (default) or Exists.
 	Operator string
-	Value    string
+	// Value is the taint's value, with Operator Equal.
+	Value string
 	// Effect is NoSchedule, PreferNoSchedule, NoExecute or empty (all).
 	Effect string
 }
@@ -96,10 +103,13 @@ type SidecarArgs struct {
 	// Name of the container, a DNS-1123 label other than "app". Required.
 	Name string
 	// Image of the container. Required.
-	Image   pulumi.StringInput
+	Image pulumi.StringInput
+	// Command replaces the image's entrypoint.
 	Command []string
-	Args    []string
-	Env     map[string]pulumi.StringInput
+	// Args replaces the image's arguments.
+	Args []string
+	// Env sets the sidecar's environment variables.
+	Env map[string]pulumi.StringInput
 	// Resources default like the app's.
 	Resources Resources
 }

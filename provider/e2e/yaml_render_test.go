@@ -126,15 +126,17 @@ func goProgram(ctx *pulumi.Context) error {
 		return err
 	}
 	_, err = zerodowntime.NewZeroDowntimeApp(ctx, "app", &zerodowntime.Args{
-		Namespace:          ns.Metadata.Name().Elem(),
-		Image:              pulumi.String("docker.io/zdt/demo-app:v1"),
-		AppName:            "demo-app",
-		Version:            "v1",
-		Replicas:           3,
-		ImagePullPolicy:    "IfNotPresent",
-		ShutdownTimeoutEnv: "SHUTDOWN_TIMEOUT",
-		Env:                map[string]pulumi.StringInput{"DRAIN": pulumi.String("2s")},
+		Namespace:           ns.Metadata.Name().Elem(),
+		Image:               pulumi.String("docker.io/zdt/demo-app:v1"),
+		AppName:             "demo-app",
+		Version:             "v1",
+		Replicas:            3,
+		ImagePullPolicy:     "IfNotPresent",
+		ShutdownTimeoutEnv:  "SHUTDOWN_TIMEOUT",
+		KeepAliveTimeoutEnv: "IDLE_TIMEOUT",
+		Env:                 map[string]pulumi.StringInput{"DRAIN": pulumi.String("2s")},
 		Timing: zerodowntime.TimingArgs{
+			AppDrainSeconds:                  2,
 			BootSeconds:                      10,
 			MaxRequestSeconds:                5,
 			DeregistrationPropagationSeconds: 30,

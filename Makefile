@@ -56,7 +56,7 @@ cluster-tests: k8s-binaries engine-tools ## Tests against a real local cluster: 
 	  ZDT_TEST_KUBECONFIG=$$kc $(GO) test -count=1 -v -run TestRollbackStaleStatus ./lab/
 
 .PHONY: lab-e2e
-lab-e2e: k8s-binaries engine-tools ## The lab end to end with assertions (root; about 20 minutes).
+lab-e2e: k8s-binaries engine-tools provider yaml-host ## The lab end to end with assertions (root; about 20 minutes).
 	ZDT_LAB_E2E=1 ZDT_LAB_REPORT=$(CURDIR)/work/lab-e2e-report.json $(GO) test -count=1 -v -timeout 85m -run TestLabEndToEnd ./lab/
 
 SWEEP ?= 22s,26s,29s,32s,36s
@@ -65,7 +65,7 @@ lab-sweep: k8s-binaries engine-tools ## Roll ZeroDowntimeApp once per fixed ALB 
 	$(GO) run ./cmd/zdt-lab --sweep '$(SWEEP)' --json $(CURDIR)/work/lab-sweep.json --chart $(CURDIR)/work/lab-sweep.svg
 
 .PHONY: lab
-lab: k8s-binaries engine-tools ## The main job: real cluster + emulated ALB, every scenario, the table (root).
+lab: k8s-binaries engine-tools provider yaml-host ## The main job: real cluster + emulated ALB, every scenario, the table (root).
 	$(GO) run ./cmd/zdt-lab --json $(CURDIR)/work/lab-report.json
 
 .PHONY: fmt

@@ -120,6 +120,11 @@ func TestLabEndToEnd(t *testing.T) {
 	// fails the run otherwise) and fails no request.
 	noFailures(get(ScenarioAutoscaled))
 
+	// The same app from a Pulumi YAML program, through the component
+	// package's plugin, rolls without a failed request (the scenario also
+	// requires a preview without changes and a clean destroy).
+	noFailures(get(ScenarioYAML))
+
 	// A broken version fails pulumi up, also when its ReplicaSet exists
 	// already, and no request fails meanwhile.
 	for _, name := range []string{ScenarioNeverReady, ScenarioNeverReadyAgain} {

@@ -52,6 +52,10 @@ const (
 	// it: the `pulumi up` must neither conflict nor reset the count. It runs
 	// last: it leaves spec.replicas to the autoscaler's field manager.
 	ScenarioAutoscaled = "ZeroDowntimeApp autoscaled"
+	// ScenarioYAML rolls the same app created from a Pulumi YAML program
+	// through the component package (plugin + YAML language host), then
+	// previews (no changes allowed) and destroys it (issue 14).
+	ScenarioYAML = "ZeroDowntimeApp from YAML"
 )
 
 // The autoscaled scenario's counts: zdt:replicas (3) is the autoscaler's
@@ -72,7 +76,7 @@ const (
 // AllScenarios is every scenario, in order.
 var AllScenarios = []string{
 	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
-	ScenarioZeroDowntime, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
+	ScenarioZeroDowntime, ScenarioYAML, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
 	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained, ScenarioAutoscaled,
 }
 
@@ -186,7 +190,7 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 	}
 
 	r := &runner{env: env, zda: zda, opts: opts, emu: emu, settings: settings, step: step, at: map[string]string{},
-		propagation: settings.DeregistrationPropagation}
+		propagation: settings.DeregistrationPropagation, kubeconfig: cl.Kubeconfig()}
 	var results []scenario.Result
 	for _, name := range opts.Scenarios {
 		step.say("scenario %s", name)
@@ -214,6 +218,8 @@ type runner struct {
 	at map[string]string
 	// propagation is the emulated ALB's current propagation setting.
 	propagation emulator.Propagation
+	// kubeconfig is the cluster's kubeconfig path.
+	kubeconfig string
 }
 
 // roll runs one measured rollout from -> to, deploying `from` first unless
@@ -266,6 +272,8 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 		return r.sustained(ctx, name)
 	case ScenarioAutoscaled:
 		return one(r.autoscaled(ctx, name))
+	case ScenarioYAML:
+		return one(r.yamlProgram(ctx, name))
 	}
 	if d, ok := ParseSweepScenario(name); ok {
 		return one(r.sweepPoint(ctx, name, d))
@@ -398,6 +406,46 @@ func (r *runner) autoscaled(ctx context.Context, name string) (scenario.Result, 
 		return res, fmt.Errorf("pulumi up reset the autoscaled count: spec.replicas is %d, want %d", got, autoscaledTo)
 	}
 	r.step.say("%s: spec.replicas still %d after pulumi up", name, got)
+	return res, nil
+}
+
+// yamlProgram deploys examples/yaml (a ZeroDowntimeApp from Pulumi YAML,
+// through the plugin and the YAML language host) at v1, rolls it to v2
+// under load, then requires a preview without changes and a destroy that
+// removes the app's namespace.
+func (r *runner) yamlProgram(ctx context.Context, name string) (scenario.Result, error) {
+	plugins, err := engine.PackagePlugins(r.opts.RepoDir)
+	if err != nil {
+		return scenario.Result{Name: name}, err
+	}
+	y := &scenario.YAMLApp{
+		Env: r.env, Kubeconfig: r.kubeconfig, NS: "zdt-yaml", App: "demo-app", IngressHost: "yaml.lab.local",
+		Engine: engine.Options{
+			ProjectProgram: true, ProjectDir: filepath.Join(r.opts.RepoDir, "examples", "yaml"), Stack: "local",
+			WorkDir: filepath.Join(r.opts.WorkDir, "engine-yaml"), Plugins: plugins,
+			PulumiBin: r.opts.PulumiBin, PulumiHome: r.opts.PulumiHome, Progress: io.Discard,
+		},
+	}
+	res, err := r.roll(ctx, r.env, name, y, "v1", "v2")
+	if err != nil {
+		return res, err
+	}
+	changes, summary, err := y.PreviewHasChanges(ctx, "v2")
+	if err != nil {
+		return res, err
+	}
+	if changes {
+		return res, fmt.Errorf("a preview after up shows changes (%s): a perpetual diff", summary)
+	}
+	r.step.say("%s: preview after up: %s", name, summary)
+	if err := y.Destroy(ctx, "v2"); err != nil {
+		return res, err
+	}
+	delete(r.at, y.NS)
+	if err := scenario.NamespaceGone(ctx, r.env.Client, y.NS); err != nil {
+		return res, fmt.Errorf("after destroy: %w", err)
+	}
+	r.step.say("%s: destroyed; namespace %s is gone or terminating", name, y.NS)
 	return res, nil
 }
 

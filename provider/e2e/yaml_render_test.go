@@ -141,7 +141,7 @@ func goProgram(ctx *pulumi.Context) error {
 			MaxRequestSeconds:                5,
 			DeregistrationPropagationSeconds: 30,
 		},
-		Ingress: zerodowntime.IngressArgs{ClassName: "alb"},
+		Ingress: zerodowntime.IngressArgs{ClassName: "alb", Host: pulumi.String("app.example.com")},
 	}, pulumi.Providers(k8s))
 	return err
 }

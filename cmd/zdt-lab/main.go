@@ -15,6 +15,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -75,7 +76,7 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "zdt-lab: table:", err)
 	}
 	if jsonPath != "" {
-		if err := writeJSON(jsonPath, results); err != nil {
+		if err := writeFile(jsonPath, "json report", func(w io.Writer) error { return scenario.WriteJSON(w, results) }); err != nil {
 			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
 			return 1
 		}
@@ -88,7 +89,7 @@ func run() int {
 				chartPath = filepath.Join(opts.WorkDir, "sweep.svg")
 			}
 		}
-		if err := writeChart(chartPath, results); err != nil {
+		if err := writeFile(chartPath, "sweep chart", func(w io.Writer) error { return lab.WriteSweepSVG(w, results) }); err != nil {
 			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
 			return 1
 		}
@@ -113,14 +114,15 @@ func writeChart(path string, results []scenario.Result) error {
 	return f.Close()
 }
 
-func writeJSON(path string, results []scenario.Result) error {
+// writeFile creates path and writes it with write, naming what in errors.
+func writeFile(path, what string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("json report: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer f.Close()
-	if err := scenario.WriteJSON(f, results); err != nil {
-		return fmt.Errorf("json report: %w", err)
+	if err := write(f); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return f.Close()
 }

@@ -382,6 +382,7 @@ func TestGoldenManifests(t *testing.T) {
 		"tls-group": func() *Args {
 			a := baseArgs()
 			a.Ingress = IngressArgs{Host: pulumi.String("app.example.com"), GroupName: "public", Scheme: SchemeInternetFacing,
+				AdditionalHosts: []pulumi.StringInput{pulumi.String("app.example.org")}, GroupOrder: 10,
 				TLS: &TLSArgs{CertificateArns: pulumi.StringArray{pulumi.String("arn:aws:acm:eu-west-1:123456789012:certificate/a")}}}
 			a.Replicas = 4
 			a.MaxSurge = "1"

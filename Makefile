@@ -33,12 +33,27 @@ tools: k8s-binaries engine-tools actionlint ## Build (or reuse) every cached too
 EXPECTED_SKIPS := TestIntegrationUpDeployDown TestKubernetesLifecycle TestRollbackStaleStatus TestLabEndToEnd
 TEST_LOG := $(CACHE)/unit-test.log
 
+# The SARIF 2.1.0 JSON schema (2.1.0-rtm.5, the OASIS standard's) for zdt
+# check's SARIF test, taken at test time from a pinned npm package that ships
+# it (npm verifies the tarball's integrity); nothing is copied into the repo.
+SARIF_SCHEMA_PKG := @microsoft/jest-sarif@1.0.0-beta.0
+SARIF_SCHEMA     := $(CACHE)/sarif/jest-sarif-1.0.0-beta.0/sarif-2.1.0-rtm.5.json
+
+.PHONY: sarif-schema
+sarif-schema: $(SARIF_SCHEMA) ## Fetch the SARIF 2.1.0 schema for zdt check's test (npm).
+$(SARIF_SCHEMA):
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	cd $(dir $@) && npm pack --silent $(SARIF_SCHEMA_PKG) >/dev/null && \
+	  tar xzf microsoft-jest-sarif-1.0.0-beta.0.tgz --strip-components=3 package/lib/schemas/sarif-2.1.0-rtm.5.json && \
+	  test -s $(notdir $@)
+
 .PHONY: unit
-unit: lint-workflows provider-test ## Vet and every test that needs no cluster (no root needed), the provider module's included.
+unit: lint-workflows provider-test sarif-schema ## Vet and every test that needs no cluster (no root needed), the provider module's included.
 	@mkdir -p $(CACHE)
 	$(GO) vet ./...
 	@echo "==> go test ./... (log: $(TEST_LOG))"
-	@$(GO) test $(GOTEST_FLAGS) -v ./... > $(TEST_LOG) 2>&1 \
+	@ZDT_SARIF_SCHEMA=$(SARIF_SCHEMA) $(GO) test $(GOTEST_FLAGS) -v ./... > $(TEST_LOG) 2>&1 \
 	  && grep -E '^(ok|FAIL|\?) ' $(TEST_LOG) \
 	  || { grep -E '^(ok|FAIL|\?) |^--- FAIL|^\s+--- FAIL|panic:' $(TEST_LOG); echo "ERROR: tests failed; details in $(TEST_LOG)" >&2; exit 1; }
 	@skips=$$(grep -oE -- '--- SKIP: [^ ]+' $(TEST_LOG) | awk '{print $$3}' | sort -u); \

@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,6 +85,55 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	// A broken document must fail, or the validation proves nothing.
 	if err := schema.Validate(map[string]any{"version": "2.1.0", "runs": []any{map[string]any{"results": []any{}}}}); err == nil {
 		t.Error("a run without a tool validated")
+	}
+}
+
+// TestSARIFValidatesAgainstTheOASISSchema validates the field report's SARIF
+// against the SARIF 2.1.0 JSON schema itself (2.1.0-rtm.5, the OASIS
+// standard's), which `make sarif-schema` takes from a pinned npm package at
+// test time (nothing copied into the repository) and `make unit` passes in
+// ZDT_SARIF_SCHEMA.
+func TestSARIFValidatesAgainstTheOASISSchema(t *testing.T) {
+	path := os.Getenv("ZDT_SARIF_SCHEMA")
+	if path == "" {
+		t.Skip("ZDT_SARIF_SCHEMA is not set: run `make unit` (it fetches the schema with `make sarif-schema`)")
+	}
+	c := jsonschema.NewCompiler()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := c.AddResource("sarif-2.1.0.json", f); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("sarif-2.1.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{"step1.yaml", "step4.yaml"} {
+		rep := Run(load(t, filepath.Join("testdata", "fieldreport", file)), Options{})
+		var buf bytes.Buffer
+		if err := rep.WriteSARIF(&buf); err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(doc); err != nil {
+			t.Errorf("%s: SARIF output is not valid against the SARIF 2.1.0 schema: %v", file, err)
+		}
+		// The same document with a level outside the standard's enumeration
+		// must fail, or the validation proves nothing.
+		bad := strings.Replace(buf.String(), `"level": "error"`, `"level": "catastrophic"`, 1)
+		var badDoc any
+		if err := json.Unmarshal([]byte(bad), &badDoc); err != nil {
+			t.Fatal(err)
+		}
+		if bad == buf.String() || schema.Validate(badDoc) == nil {
+			t.Errorf("%s: a result with level \"catastrophic\" validated (or none had level error)", file)
+		}
 	}
 }
 

@@ -406,6 +406,14 @@ func (r *runner) autoscaled(ctx context.Context, name string) (scenario.Result, 
 		return res, fmt.Errorf("pulumi up reset the autoscaled count: spec.replicas is %d, want %d", got, autoscaledTo)
 	}
 	r.step.say("%s: spec.replicas still %d after pulumi up", name, got)
+	// Leave nothing behind: the stand-in owns spec.replicas now, and a later
+	// run's `pulumi up` without the autoscaler would conflict with it (going
+	// back from Autoscaling to a fixed count is not handled; issue 11).
+	if err := z.Destroy(ctx); err != nil {
+		return res, fmt.Errorf("destroying the autoscaled app: %w", err)
+	}
+	delete(r.at, z.NS)
+	r.step.say("%s: destroyed, so the next run starts from scratch", name)
 	return res, nil
 }
 

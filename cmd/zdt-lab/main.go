@@ -82,6 +82,9 @@ func run() int {
 		}
 		fmt.Println("JSON report:", jsonPath)
 	}
+	if runErr != nil {
+		fmt.Fprintln(os.Stderr, "zdt-lab:", runErr)
+	}
 	if sweep != "" {
 		if chartPath == "" {
 			chartPath = filepath.Join(repo, "work", "lab", "sweep.svg")
@@ -89,29 +92,16 @@ func run() int {
 				chartPath = filepath.Join(opts.WorkDir, "sweep.svg")
 			}
 		}
-		if err := writeFile(chartPath, "sweep chart", func(w io.Writer) error { return lab.WriteSweepSVG(w, results) }); err != nil {
+		if err := writeFile(chartPath, chartPath, func(w io.Writer) error { return lab.WriteSweepSVG(w, results) }); err != nil {
 			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
 			return 1
 		}
 		fmt.Println("Sweep chart:", chartPath)
 	}
 	if runErr != nil {
-		fmt.Fprintln(os.Stderr, "zdt-lab:", runErr)
 		return 1
 	}
 	return 0
-}
-
-func writeChart(path string, results []scenario.Result) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("sweep chart: %w", err)
-	}
-	defer f.Close()
-	if err := lab.WriteSweepSVG(f, results); err != nil {
-		return err
-	}
-	return f.Close()
 }
 
 // writeFile creates path and writes it with write, naming what in errors.

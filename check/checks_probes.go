@@ -98,7 +98,7 @@ func checkStartupBudget(a *App) []Finding {
 			out = append(out, a.deployFinding(SeverityWarning, MechanismNone, containerField(c, field),
 				fmt.Sprintf("the kubelet restarts the container after %d s without a passing %s, but the app may need %d s to boot (%s): new pods restart in a loop and the rollout stalls",
 					budget, field, boot, a.InputSources["boot"]),
-				fmt.Sprintf("add a startupProbe on the readiness endpoint with periodSeconds %d and failureThreshold %d (%d s, the model's budget for a %d s boot), or declare the real boot time with the %s annotation",
+				fmt.Sprintf("add a startupProbe on an endpoint that answers once the process is up (e.g. the liveness endpoint) with periodSeconds %d and failureThreshold %d (%d s, the model's budget for a %d s boot), or declare the real boot time with the %s annotation",
 					a.Timing.Startup.PeriodSeconds, a.Timing.Startup.FailureThreshold, a.Timing.StartupBudgetSeconds(), boot, AnnotationBootSeconds),
 				nil))
 		}

@@ -102,9 +102,9 @@ func TestFieldReportStep4PreStopShortOfTheModel(t *testing.T) {
 }
 
 // TestGoldenManifestsHaveNoWindow runs the check on ZeroDowntimeApp's golden
-// manifests with the inputs its tests give the component (boot 10 s,
-// longest request 5 s: manifests cannot tell them) and the labelled
-// namespace the component requires.
+// manifests, with the labelled namespace the component requires and no
+// flags: the inputs manifests cannot tell (boot 10 s, longest request 5 s
+// in the component's tests) come from the annotations it writes.
 func TestGoldenManifestsHaveNoWindow(t *testing.T) {
 	ns := filepath.Join(t.TempDir(), "ns.yaml")
 	if err := os.WriteFile(ns, []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels:\n    elbv2.k8s.aws/pod-readiness-gate-inject: enabled\n"), 0o644); err != nil {
@@ -116,7 +116,9 @@ func TestGoldenManifestsHaveNoWindow(t *testing.T) {
 	}
 	for _, g := range goldens {
 		t.Run(filepath.Base(g), func(t *testing.T) {
-			rep := Run(load(t, g, ns), Options{BootSeconds: 10, MaxRequestSeconds: 5})
+			// No flags: the component's Deployment declares its boot time and
+			// longest request in zdt.dev annotations.
+			rep := Run(load(t, g, ns), Options{})
 			// Deployment, Service, Ingress, Namespace, PDB, and the HPA
 			// where the golden has one.
 			want := 5 + strings.Count(string(mustRead(t, g)), "\nkind: HorizontalPodAutoscaler\n")

@@ -9,9 +9,10 @@ import (
 
 // Annotations on a Deployment that declare what its manifests cannot tell.
 // They override Options for that app.
+// ZeroDowntimeApp writes the first two on its Deployments.
 const (
-	AnnotationBootSeconds        = "zdt.dev/boot-seconds"
-	AnnotationMaxRequestSeconds  = "zdt.dev/max-request-seconds"
+	AnnotationBootSeconds        = zerodowntime.AnnotationBootSeconds
+	AnnotationMaxRequestSeconds  = zerodowntime.AnnotationMaxRequestSeconds
 	AnnotationPropagationSeconds = "zdt.dev/deregistration-propagation-seconds"
 )
 

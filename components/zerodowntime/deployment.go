@@ -57,8 +57,20 @@ func deploymentAnnotations(a Args, surge int, t Timing) pulumi.StringMap {
 	if a.Autoscaling != nil {
 		ann[ReplicasAnnotation] = pulumi.String(ReplicasInitial)
 	}
+	// The app's facts the manifests cannot tell, for `zdt check` on the
+	// rendered or live objects (not the ALB propagation: that is the
+	// environment's, and the check's caller states it).
+	ann[AnnotationBootSeconds] = pulumi.String(strconv.Itoa(t.BootSeconds))
+	ann[AnnotationMaxRequestSeconds] = pulumi.String(strconv.Itoa(t.MaxRequestSeconds))
 	return ann
 }
+
+// Annotations declaring the app's timing facts on the Deployment, read by
+// `zdt check` (check.AnnotationBootSeconds, AnnotationMaxRequestSeconds).
+const (
+	AnnotationBootSeconds       = "zdt.dev/boot-seconds"
+	AnnotationMaxRequestSeconds = "zdt.dev/max-request-seconds"
+)
 
 func containerArgs(a Args, t Timing) *corev1.ContainerArgs {
 	return &corev1.ContainerArgs{

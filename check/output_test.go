@@ -67,15 +67,7 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := Run(load(t, filepath.Join("testdata", "fieldreport", "step1.yaml")), Options{})
-	var buf bytes.Buffer
-	if err := rep.WriteSARIF(&buf); err != nil {
-		t.Fatal(err)
-	}
-	var doc any
-	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
+	rep, buf, doc := fieldReportSARIF(t, "step1.yaml")
 	if err := schema.Validate(doc); err != nil {
 		t.Fatalf("SARIF output is not valid SARIF 2.1.0: %#v\n%s", err, buf.String())
 	}
@@ -112,15 +104,7 @@ func TestSARIFValidatesAgainstTheOASISSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, file := range []string{"step1.yaml", "step4.yaml"} {
-		rep := Run(load(t, filepath.Join("testdata", "fieldreport", file)), Options{})
-		var buf bytes.Buffer
-		if err := rep.WriteSARIF(&buf); err != nil {
-			t.Fatal(err)
-		}
-		var doc any
-		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-			t.Fatal(err)
-		}
+		_, buf, doc := fieldReportSARIF(t, file)
 		if err := schema.Validate(doc); err != nil {
 			t.Errorf("%s: SARIF output is not valid against the SARIF 2.1.0 schema: %v", file, err)
 		}
@@ -135,6 +119,22 @@ func TestSARIFValidatesAgainstTheOASISSchema(t *testing.T) {
 			t.Errorf("%s: a result with level \"catastrophic\" validated (or none had level error)", file)
 		}
 	}
+}
+
+// fieldReportSARIF checks one of the field report's steps and returns the
+// report, its SARIF and the SARIF decoded as JSON.
+func fieldReportSARIF(t *testing.T, file string) (Report, *bytes.Buffer, any) {
+	t.Helper()
+	rep := Run(load(t, filepath.Join("testdata", "fieldreport", file)), Options{})
+	var buf bytes.Buffer
+	if err := rep.WriteSARIF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return rep, &buf, doc
 }
 
 func TestJSONCarriesPredictions(t *testing.T) {

@@ -71,7 +71,7 @@ cluster-tests: k8s-binaries engine-tools ## Tests against a real local cluster: 
 	  ZDT_TEST_KUBECONFIG=$$kc $(GO) test -count=1 -v -run TestRollbackStaleStatus ./lab/
 
 .PHONY: lab-e2e
-lab-e2e: k8s-binaries engine-tools provider yaml-host ## The lab end to end with assertions (root; about 20 minutes).
+lab-e2e: k8s-binaries engine-tools provider yaml-host ## The lab end to end with assertions (root; about 40 minutes).
 	ZDT_LAB_E2E=1 ZDT_LAB_REPORT=$(CURDIR)/work/lab-e2e-report.json $(GO) test -count=1 -v -timeout 85m -run TestLabEndToEnd ./lab/
 
 SWEEP ?= 22s,26s,29s,32s,36s

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/zdt-eks/zdt/components/zerodowntime"
 	"github.com/zdt-eks/zdt/verify"
 )
 
@@ -99,7 +100,6 @@ const (
 	ClassReset         = Class(verify.ClassReset)
 	Class502     Class = "502"
 	Class503     Class = "503"
-	Class504     Class = "504"
 )
 
 // Phase is when a predicted failure happens.
@@ -189,7 +189,10 @@ func dyingPodFailures(internal, alb bool) []Failure {
 		out = predict(PhaseRollout, PathInternal, ClassRefused, ClassReset, ClassTimeout)
 	}
 	if alb {
-		out = append(out, predict(PhaseRollout, PathExternal, Class502, Class504, ClassTimeout)...)
+		// The classes the timing model names past its boundary: one list.
+		for _, c := range zerodowntime.BoundaryFailureClasses {
+			out = append(out, predict(PhaseRollout, PathExternal, Class(c))...)
+		}
 	}
 	return out
 }

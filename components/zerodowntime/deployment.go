@@ -16,12 +16,7 @@ import (
 func deploymentArgs(a Args, t Timing) *appsv1.DeploymentArgs {
 	surge, _ := resolveSurge(a.MaxSurge, a.maxReplicas()) // validated
 	return &appsv1.DeploymentArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String(a.AppName),
-			Namespace:   a.Namespace,
-			Labels:      toStringMap(objectLabels(a)),
-			Annotations: deploymentAnnotations(a, surge, t),
-		},
+		Metadata: objectMeta(a, deploymentAnnotations(a, surge, t)),
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(a.Replicas),
 			Selector: &metav1.LabelSelectorArgs{MatchLabels: toStringMap(selectorLabels(a))},

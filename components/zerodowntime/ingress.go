@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -19,12 +18,7 @@ const IngressClassALB = lbc.IngressClassALB
 // a target group whose health check is the pods' readiness check.
 func ingressArgs(a Args, t Timing) *networkingv1.IngressArgs {
 	return &networkingv1.IngressArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String(a.AppName),
-			Namespace:   a.Namespace,
-			Labels:      toStringMap(objectLabels(a)),
-			Annotations: ingressAnnotations(a, t),
-		},
+		Metadata: objectMeta(a, ingressAnnotations(a, t)),
 		Spec: &networkingv1.IngressSpecArgs{
 			IngressClassName: pulumi.String(a.Ingress.ClassName),
 			Rules:            ingressRules(a),

@@ -1,6 +1,7 @@
 package zerodowntime
 
 import (
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -58,6 +59,17 @@ func objectLabels(a Args) map[string]string {
 
 // reservedLabels are the keys the component sets; Args.Labels may not.
 var reservedLabels = []string{labelName, labelInstance, labelVersion, labelManagedBy, labelComponent}
+
+// objectMeta is every emitted object's metadata: the app's name, namespace
+// and object labels, and the object's annotations (nil for none).
+func objectMeta(a Args, annotations pulumi.StringMapInput) *metav1.ObjectMetaArgs {
+	return &metav1.ObjectMetaArgs{
+		Name:        pulumi.String(a.AppName),
+		Namespace:   a.Namespace,
+		Labels:      toStringMap(objectLabels(a)),
+		Annotations: annotations,
+	}
+}
 
 // withExtra adds extra's entries to m (validation keeps them apart from the
 // component's own keys) and returns m.

@@ -11,11 +11,7 @@ import (
 // Validation requires at least two replicas while it is enabled.
 func pdbArgs(a Args) *policyv1.PodDisruptionBudgetArgs {
 	return &policyv1.PodDisruptionBudgetArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(a.AppName),
-			Namespace: a.Namespace,
-			Labels:    toStringMap(objectLabels(a)),
-		},
+		Metadata: objectMeta(a, nil),
 		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
 			MaxUnavailable: pulumi.Int(1),
 			Selector:       &metav1.LabelSelectorArgs{MatchLabels: toStringMap(selectorLabels(a))},

@@ -2,7 +2,6 @@ package zerodowntime
 
 import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -14,17 +13,12 @@ const servicePort = 80
 // selector is selectorLabels, the same function that labels the pods.
 func serviceArgs(a Args) *corev1.ServiceArgs {
 	return &corev1.ServiceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(a.AppName),
-			Namespace: a.Namespace,
-			Labels:    toStringMap(objectLabels(a)),
-			// The Service is created before the pods (the LBC injects
-			// readiness gates only into pods created after their Service and
-			// Ingress exist), so pulumi-kubernetes' default await, which
-			// waits for the Service to target pods, could never finish. Pod
-			// readiness is awaited on the Deployment instead.
-			Annotations: toStringMap(withExtra(map[string]string{pulumiSkipAwaitAnnotation: "true"}, a.ServiceAnnotations)),
-		},
+		// The Service is created before the pods (the LBC injects readiness
+		// gates only into pods created after their Service and Ingress
+		// exist), so pulumi-kubernetes' default await, which waits for the
+		// Service to target pods, could never finish. Pod readiness is
+		// awaited on the Deployment instead.
+		Metadata: objectMeta(a, toStringMap(withExtra(map[string]string{pulumiSkipAwaitAnnotation: "true"}, a.ServiceAnnotations))),
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
 			Selector: toStringMap(selectorLabels(a)),

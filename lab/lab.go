@@ -285,20 +285,26 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 // model's predicted boundary for the deployed app plus offset, then restores
 // the run's setting.
 func (r *runner) atBoundary(ctx context.Context, name string, d scenario.Deployer, from, to string, offset time.Duration) (scenario.Result, error) {
-	if r.at[d.Namespace()] != from {
-		// The boundary is read from the deployed objects: deploy first.
-		if err := d.Deploy(ctx, from); err != nil {
-			return scenario.Result{Name: name}, fmt.Errorf("deploying %s: %w", from, err)
-		}
-		r.at[d.Namespace()] = from
-	}
-	b, err := PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings)
+	b, err := r.deployedBoundary(ctx, d, from)
 	if err != nil {
 		return scenario.Result{Name: name}, err
 	}
 	p := emulator.FixedPropagation(time.Duration(b.SafePropagationSeconds)*time.Second + offset)
 	r.step.say("%s: model boundary %s; emulated propagation fixed at %s on every ALB node", name, b, p)
 	return r.atPropagation(ctx, name, d, from, to, p, b.SafePropagationSeconds)
+}
+
+// deployedBoundary deploys version unless the app runs it already (the
+// boundary is read from the deployed objects) and returns the model's
+// boundary for it.
+func (r *runner) deployedBoundary(ctx context.Context, d scenario.Deployer, version string) (Boundary, error) {
+	if r.at[d.Namespace()] != version {
+		if err := d.Deploy(ctx, version); err != nil {
+			return Boundary{}, fmt.Errorf("deploying %s: %w", version, err)
+		}
+		r.at[d.Namespace()] = version
+	}
+	return PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings)
 }
 
 // atPropagation rolls from -> to with the emulated propagation p on every
@@ -327,13 +333,7 @@ func (r *runner) sweepPoint(ctx context.Context, name string, d time.Duration) (
 	if r.at[r.zda.NS] == "v2" {
 		from, to = "v2", "v1"
 	}
-	if r.at[r.zda.NS] != from {
-		if err := r.zda.Deploy(ctx, from); err != nil {
-			return scenario.Result{Name: name}, fmt.Errorf("deploying %s: %w", from, err)
-		}
-		r.at[r.zda.NS] = from
-	}
-	b, err := PredictBoundary(ctx, r.env.Client, r.zda.NS, r.zda.App, r.settings)
+	b, err := r.deployedBoundary(ctx, r.zda, from)
 	if err != nil {
 		return scenario.Result{Name: name}, err
 	}

@@ -125,6 +125,12 @@ func TestLabEndToEnd(t *testing.T) {
 	// requires a preview without changes and a clean destroy).
 	noFailures(get(ScenarioYAML))
 
+	// Through the existing platform's stack, into a namespace its team
+	// created: no failed request (the scenario also requires the label
+	// added by up, every pod gated, a preview without changes, and a
+	// destroy that keeps the namespace and removes only the label).
+	noFailures(get(ScenarioExisting))
+
 	// A broken version fails pulumi up, also when its ReplicaSet exists
 	// already, and no request fails meanwhile.
 	for _, name := range []string{ScenarioNeverReady, ScenarioNeverReadyAgain} {

@@ -56,6 +56,10 @@ const (
 	// through the component package (plugin + YAML language host), then
 	// previews (no changes allowed) and destroys it (issue 14).
 	ScenarioYAML = "ZeroDowntimeApp from YAML"
+	// ScenarioExisting deploys through the program's `existing` stack into
+	// a namespace created beforehand, rolls under load, and destroys: the
+	// namespace must stay, without the readiness-gate label (issue 12).
+	ScenarioExisting = "ZeroDowntimeApp existing platform"
 )
 
 // The autoscaled scenario's counts: zdt:replicas (3) is the autoscaler's
@@ -76,7 +80,7 @@ const (
 // AllScenarios is every scenario, in order.
 var AllScenarios = []string{
 	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
-	ScenarioZeroDowntime, ScenarioYAML, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
+	ScenarioZeroDowntime, ScenarioYAML, ScenarioExisting, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
 	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained, ScenarioAutoscaled,
 }
 
@@ -274,6 +278,8 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 		return one(r.autoscaled(ctx, name))
 	case ScenarioYAML:
 		return one(r.yamlProgram(ctx, name))
+	case ScenarioExisting:
+		return one(r.existingPlatform(ctx, name))
 	}
 	if d, ok := ParseSweepScenario(name); ok {
 		return one(r.sweepPoint(ctx, name, d))
@@ -323,22 +329,6 @@ func (r *runner) atPropagation(ctx context.Context, name string, d scenario.Depl
 	res, err := r.roll(ctx, env, name, d, from, to)
 	res.BoundarySeconds = boundary
 	return res, err
-}
-
-// sweepPoint rolls ZeroDowntimeApp once at a fixed propagation (one point of
-// `zdt-lab --sweep`), alternating between v1 and v2, with the model's
-// boundary for the deployed app recorded beside it.
-func (r *runner) sweepPoint(ctx context.Context, name string, d time.Duration) (scenario.Result, error) {
-	from, to := "v1", "v2"
-	if r.at[r.zda.NS] == "v2" {
-		from, to = "v2", "v1"
-	}
-	b, err := r.deployedBoundary(ctx, r.zda, from)
-	if err != nil {
-		return scenario.Result{Name: name}, err
-	}
-	r.step.say("%s: model boundary %s", name, b)
-	return r.atPropagation(ctx, name, r.zda, from, to, emulator.FixedPropagation(d), b.SafePropagationSeconds)
 }
 
 // fault rolls ZeroDowntimeApp from `from` to the never-ready version, which
@@ -438,14 +428,9 @@ func (r *runner) yamlProgram(ctx context.Context, name string) (scenario.Result,
 	if err != nil {
 		return res, err
 	}
-	changes, summary, err := y.PreviewHasChanges(ctx, "v2")
-	if err != nil {
+	if err := r.noChanges(ctx, name, y, "v2"); err != nil {
 		return res, err
 	}
-	if changes {
-		return res, fmt.Errorf("a preview after up shows changes (%s): a perpetual diff", summary)
-	}
-	r.step.say("%s: preview after up: %s", name, summary)
 	if err := y.Destroy(ctx, "v2"); err != nil {
 		return res, err
 	}

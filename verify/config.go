@@ -166,7 +166,7 @@ func (c Config) validate() error {
 	case c.ClosedLoop < 0:
 		return fmt.Errorf("ClosedLoop %s: must not be negative (0: open loop at Rate)", c.ClosedLoop)
 	}
-	if err := c.Mix.validate(); err != nil {
+	if err := c.Mix.Validate(); err != nil {
 		return err
 	}
 	return nil

@@ -55,8 +55,9 @@ type Mix struct {
 	PostPercent int
 }
 
-// validate reports the first problem with the mix, naming the field.
-func (m Mix) validate() error {
+// Validate reports the first problem with the mix, naming the field
+// ("Mix.LongDuration: required when ..."). Run calls it.
+func (m Mix) Validate() error {
 	switch {
 	case m.LongPercent < 0 || m.LongPercent > 100:
 		return fmt.Errorf("Mix.LongPercent %d: must be between 0 and 100", m.LongPercent)

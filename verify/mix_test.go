@@ -66,7 +66,7 @@ func TestMixValidate(t *testing.T) {
 		{Mix{LongDuration: time.Second}, "Mix.LongPercent is 0"},
 		{Mix{LongPercent: 20, LongDuration: -time.Second}, "must not be negative"},
 	} {
-		err := tc.mix.validate()
+		err := tc.mix.Validate()
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%+v: %v, want valid", tc.mix, err)

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -203,6 +204,42 @@ func TestRunPostNeverRetried(t *testing.T) {
 			}
 			if failedKinds[KindPost] != int(post.Requests) || len(failedKinds) != 1 {
 				t.Errorf("OnFailure saw %v, want %d post failures only", failedKinds, post.Requests)
+			}
+		})
+	}
+}
+
+// TestRunCountsInFlightLongRequestsAfterStop: stopping a run sends no new
+// request, but the long requests in flight complete (they are not cut) and
+// are counted, in both load modes: every request the server received is in
+// the report, answered.
+func TestRunCountsInFlightLongRequestsAfterStop(t *testing.T) {
+	t.Parallel()
+	for _, closed := range []bool{false, true} {
+		name := map[bool]string{false: "open loop", true: "closed loop"}[closed]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := &arrivals{}
+			srv := newHTTPServer(t, mixHandler(a, false))
+			cfg := Config{
+				Targets: []Target{{Name: "app", URL: srv.URL + "/"}}, Rate: 20,
+				Mix: Mix{LongPercent: 100, LongDuration: 400 * time.Millisecond},
+			}
+			if closed {
+				cfg.ClosedLoop = time.Millisecond
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 250*time.Millisecond)
+			defer cancel()
+			rep, err := Run(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			long := rep.Targets[0].Kinds[KindLong]
+			if rep.StopReason != StopCancelled || long.Requests == 0 || long.Classes[ClassOK] != long.Requests {
+				t.Fatalf("stopped by %s; long requests %+v, want some, all answered", rep.StopReason, long)
+			}
+			if got := a.get(KindLong); int64(got) != long.Requests || rep.Requests != long.Requests {
+				t.Errorf("the server received %d long requests, the report counts %d of %d", got, long.Requests, rep.Requests)
 			}
 		})
 	}

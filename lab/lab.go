@@ -89,8 +89,14 @@ type Options struct {
 	Scenarios []string
 	// Rate is the verifier's rate per path in req/s (default 20, the
 	// field report's curl loop was 2); the sustained scenario uses
-	// SustainedRate (default 100).
+	// SustainedRate (default 100). The load is the lab's mix (labMix).
 	Rate, SustainedRate int
+	// ClosedLoop, when positive, replaces the lab's load by the field
+	// report's (fieldReportLoad): one short GET at a time per path, the
+	// next ClosedLoop after the previous one ended (the report's 500 ms),
+	// so its rows can be compared at its own sampling. Rate and the mix
+	// are then unused. Not part of the e2e.
+	ClosedLoop time.Duration
 	// PulumiBin and PulumiHome locate the CLI and the kubernetes plugin;
 	// empty means the ones `make engine-tools` put in the cache
 	// (engine.CachedTools).
@@ -172,12 +178,16 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Images:         images,
 		BootSeconds:    10, // the field report's app
 		Rate:           opts.Rate,
+		Mix:            labMix(labLongRequest),
 		Timeout:        5 * time.Second, // the field report's curl --max-time 5
 		Settle:         5 * time.Second,
 		RolloutTimeout: 10 * time.Minute,
 		Log:            opts.Progress,
 		ALB:            emu,
 		Propagation:    settings.DeregistrationPropagation.String(),
+	}
+	if opts.ClosedLoop > 0 {
+		env = fieldReportLoad(env, opts.ClosedLoop)
 	}
 	zda := &scenario.ZeroDowntimeApp{
 		Env: env, NS: "zdt-demo", App: "demo-app", IngressHost: "zdt.lab.local",
@@ -304,7 +314,7 @@ func (r *runner) deployedBoundary(ctx context.Context, d scenario.Deployer, vers
 		}
 		r.at[d.Namespace()] = version
 	}
-	return PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings)
+	return PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings, requestSecondsOf(r.env))
 }
 
 // atPropagation rolls from -> to with the emulated propagation p on every
@@ -426,15 +436,19 @@ func (r *runner) yamlProgram(ctx context.Context, name string) (scenario.Result,
 	if err != nil {
 		return scenario.Result{Name: name}, err
 	}
+	env := r.env
+	if env.Mix.LongPercent > 0 {
+		env.Mix.LongDuration = yamlLongRequest // the app's declared longest request
+	}
 	y := &scenario.YAMLApp{
-		Env: r.env, Kubeconfig: r.kubeconfig, NS: "zdt-yaml", App: "demo-app", IngressHost: "yaml.lab.local",
+		Env: env, Kubeconfig: r.kubeconfig, NS: "zdt-yaml", App: "demo-app", IngressHost: "yaml.lab.local",
 		Engine: engine.Options{
 			ProjectProgram: true, ProjectDir: filepath.Join(r.opts.RepoDir, "examples", "yaml"), Stack: "local",
 			WorkDir: filepath.Join(r.opts.WorkDir, "engine-yaml"), Plugins: plugins,
 			PulumiBin: r.opts.PulumiBin, PulumiHome: r.opts.PulumiHome, Progress: io.Discard,
 		},
 	}
-	res, err := r.roll(ctx, r.env, name, y, "v1", "v2")
+	res, err := r.roll(ctx, env, name, y, "v1", "v2")
 	if err != nil {
 		return res, err
 	}

@@ -10,9 +10,9 @@ import (
 
 // predict runs `zdt check` on the objects deployed in ns, as read from the
 // lab's cluster, with the inputs the manifests cannot tell taken from the
-// lab itself: the demo app's boot time and the emulated propagation's
-// longest draw (the longest request stays the model's default, above the
-// lab's immediate requests). It returns the failure classes predicted per
+// lab itself: the demo app's boot time, the longest request the lab sends
+// (its long GETs; an app's own zdt.dev annotation wins) and the emulated
+// propagation's longest draw. It returns the failure classes predicted per
 // path during a rollout and the findings at warning or above, for the
 // report to set beside what was measured.
 func (r *runner) predict(ctx context.Context, ns string) (map[string][]string, []string, error) {
@@ -22,6 +22,7 @@ func (r *runner) predict(ctx context.Context, ns string) (map[string][]string, [
 	}
 	rep := check.Run(objs, check.Options{
 		BootSeconds:                      r.env.BootSeconds,
+		MaxRequestSeconds:                requestSecondsOf(r.env),
 		DeregistrationPropagationSeconds: int(math.Ceil(r.propagation.Max.Seconds())),
 	})
 	predicted := map[string][]string{}

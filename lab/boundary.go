@@ -13,11 +13,6 @@ import (
 	"github.com/zdt-eks/zdt/lab/emulator"
 )
 
-// labRequestSeconds is how long the lab's requests run: the verifier's GETs
-// answer in milliseconds, so a request routed at the last moment finishes at
-// once (the model's boundary for requestSeconds = 0).
-const labRequestSeconds = 0
-
 // Boundary is the failure boundary the timing model predicts for an app as
 // deployed: the largest deregistration propagation it survives.
 type Boundary struct {
@@ -36,9 +31,11 @@ func (b Boundary) String() string {
 
 // PredictBoundary reads what the model's boundary depends on from the live
 // objects (the Deployment's preStop sleep and declared app drain, the
-// Ingress's deregistration delay as the emulated LBC parses it) and applies the component's timing model to
-// them: the lab asks the model, it does not restate it.
-func PredictBoundary(ctx context.Context, cs kubernetes.Interface, ns, deployment string, s emulator.Settings) (Boundary, error) {
+// Ingress's deregistration delay as the emulated LBC parses it) and applies
+// the component's timing model to them for requests of up to requestSeconds
+// (the longest the lab sends, requestSecondsOf): the lab asks the model, it
+// does not restate it.
+func PredictBoundary(ctx context.Context, cs kubernetes.Interface, ns, deployment string, s emulator.Settings, requestSeconds int) (Boundary, error) {
 	d, err := cs.AppsV1().Deployments(ns).Get(ctx, deployment, metav1.GetOptions{})
 	if err != nil {
 		return Boundary{}, fmt.Errorf("reading deployment %s/%s: %w", ns, deployment, err)
@@ -62,7 +59,7 @@ func PredictBoundary(ctx context.Context, cs kubernetes.Interface, ns, deploymen
 	t := zerodowntime.Timing{PreStopSeconds: preStop, AppDrainSeconds: drain, DeregistrationDelaySeconds: int(cfg.DeregistrationDelay.Seconds())}
 	return Boundary{
 		PreStopSeconds: preStop, AppDrainSeconds: drain, DeregistrationDelaySeconds: t.DeregistrationDelaySeconds,
-		SafePropagationSeconds: t.SafePropagationSeconds(labRequestSeconds),
+		SafePropagationSeconds: t.SafePropagationSeconds(requestSeconds),
 	}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/zdt-eks/zdt/components/zerodowntime"
 	"github.com/zdt-eks/zdt/lab/cluster"
 	"github.com/zdt-eks/zdt/lab/scenario"
+	"github.com/zdt-eks/zdt/verify"
 )
 
 // TestLabEndToEnd runs the whole lab: a real cluster, the emulator, every
@@ -97,6 +98,16 @@ func TestLabEndToEnd(t *testing.T) {
 	// under its predicted boundary; past it, it fails on the external path
 	// only, with the classes the model names; so does step 4 past its own.
 	noFailures(get(ScenarioZeroDowntime))
+	// ...under the lab's mix: long requests of the app's longest and POSTs
+	// were in the load on both paths (the field report's rows get its own
+	// short GETs, see loadFor).
+	for _, tr := range get(ScenarioZeroDowntime).Report.Targets {
+		for _, k := range []verify.Kind{verify.KindLong, verify.KindPost} {
+			if tr.Kinds[k].Requests == 0 {
+				t.Errorf("%s: no %s request on the %s path; the lab's mix was not sent", ScenarioZeroDowntime, k, tr.Name)
+			}
+		}
+	}
 	noFailures(get(ScenarioZeroDowntimeUnder))
 	for _, name := range []string{ScenarioZeroDowntimeOver, ScenarioReadinessGateOver} {
 		r := get(name)
@@ -111,7 +122,8 @@ func TestLabEndToEnd(t *testing.T) {
 			}
 		}
 		if n := r.Failures(scenario.PathInternal); n != 0 {
-			t.Errorf("%s: %d failures on the internal path; the ALB's propagation must not affect it", name, n)
+			t.Errorf("%s: %d failures on the internal path; the ALB's propagation must not affect it (%v, by kind %v)",
+				name, n, r.Summary()[scenario.PathInternal].ByClass, r.Summary()[scenario.PathInternal].ByKind)
 		}
 	}
 

@@ -93,8 +93,14 @@ type Options struct {
 	Scenarios []string
 	// Rate is the verifier's rate per path in req/s (default 20, the
 	// field report's curl loop was 2); the sustained scenario uses
-	// SustainedRate (default 100).
+	// SustainedRate (default 100). The load is the lab's mix (labMix).
 	Rate, SustainedRate int
+	// ClosedLoop, when positive, replaces the lab's load by the field
+	// report's (fieldReportLoad): one short GET at a time per path, the
+	// next ClosedLoop after the previous one ended (the report's 500 ms),
+	// so its rows can be compared at its own sampling. Rate and the mix
+	// are then unused. Not part of the e2e.
+	ClosedLoop time.Duration
 	// PulumiBin and PulumiHome locate the CLI and the kubernetes plugin;
 	// empty means the ones `make engine-tools` put in the cache
 	// (engine.CachedTools).
@@ -176,12 +182,16 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Images:         images,
 		BootSeconds:    10, // the field report's app
 		Rate:           opts.Rate,
+		Mix:            labMix(labLongRequest),
 		Timeout:        5 * time.Second, // the field report's curl --max-time 5
 		Settle:         5 * time.Second,
 		RolloutTimeout: 10 * time.Minute,
 		Log:            opts.Progress,
 		ALB:            emu,
 		Propagation:    settings.DeregistrationPropagation.String(),
+	}
+	if opts.ClosedLoop > 0 {
+		env = fieldReportLoad(env, opts.ClosedLoop)
 	}
 	zda := &scenario.ZeroDowntimeApp{
 		Env: env, NS: "zdt-demo", App: "demo-app", IngressHost: "zdt.lab.local",
@@ -230,6 +240,7 @@ type runner struct {
 // the app already runs it, and records where the app is afterwards.
 func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scenario.Deployer, from, to string) (scenario.Result, error) {
 	ns := d.Namespace()
+	env = loadFor(env, d)
 	res, err := scenario.Rollout(ctx, env, name, d, from, to, r.at[ns] == from)
 	if err != nil && res.Report == nil {
 		delete(r.at, ns) // stopped part-way: unknown
@@ -237,7 +248,7 @@ func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scen
 	}
 	r.at[ns] = to
 	var perr error
-	res.Predicted, res.Findings, perr = r.predict(ctx, ns)
+	res.Predicted, res.Findings, perr = r.predict(ctx, env, ns)
 	return res, errors.Join(err, perr)
 }
 
@@ -310,7 +321,7 @@ func (r *runner) deployedBoundary(ctx context.Context, d scenario.Deployer, vers
 		}
 		r.at[d.Namespace()] = version
 	}
-	return PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings)
+	return PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings, requestSecondsOf(loadFor(r.env, d)))
 }
 
 // atPropagation rolls from -> to with the emulated propagation p on every
@@ -416,15 +427,19 @@ func (r *runner) yamlProgram(ctx context.Context, name string) (scenario.Result,
 	if err != nil {
 		return scenario.Result{Name: name}, err
 	}
+	env := r.env
+	if env.Mix.LongPercent > 0 {
+		env.Mix.LongDuration = yamlLongRequest // the app's declared longest request
+	}
 	y := &scenario.YAMLApp{
-		Env: r.env, Kubeconfig: r.kubeconfig, NS: "zdt-yaml", App: "demo-app", IngressHost: "yaml.lab.local",
+		Env: env, Kubeconfig: r.kubeconfig, NS: "zdt-yaml", App: "demo-app", IngressHost: "yaml.lab.local",
 		Engine: engine.Options{
 			ProjectProgram: true, ProjectDir: filepath.Join(r.opts.RepoDir, "examples", "yaml"), Stack: "local",
 			WorkDir: filepath.Join(r.opts.WorkDir, "engine-yaml"), Plugins: plugins,
 			PulumiBin: r.opts.PulumiBin, PulumiHome: r.opts.PulumiHome, Progress: io.Discard,
 		},
 	}
-	res, err := r.roll(ctx, r.env, name, y, "v1", "v2")
+	res, err := r.roll(ctx, env, name, y, "v1", "v2")
 	if err != nil {
 		return res, err
 	}

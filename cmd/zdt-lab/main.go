@@ -6,6 +6,12 @@
 //
 //	zdt-lab [--scenarios 1-no-probes,ZeroDowntimeApp] [--json report.json] [--keep]
 //	zdt-lab --sweep 2s,5s,10s,30s,60s [--sweep-configs 4-readiness-gate,ZeroDowntimeApp] [--repeat 3] [--chart sweep.svg] [--table sweep.txt]
+//	zdt-lab --closed-loop 500ms --scenarios 1-no-probes,2-probes,3-prestop,4-readiness-gate
+//
+// The load is the lab's request mix (short GETs, long GETs of the app's
+// longest request, POSTs) at --rate per path; --closed-loop replaces it by
+// the field report's curl loop (one GET at a time, this long apart) to
+// compare the report's rows at its own sampling.
 //
 // --sweep rolls each configuration (default all: the field report's steps 3
 // and 4, ZeroDowntimeApp, ZeroDowntimeApp with a larger allowance) --repeat
@@ -51,6 +57,7 @@ func run() int {
 	flag.StringVar(&jsonPath, "json", "", "also write the full report as JSON to this file")
 	flag.IntVar(&opts.Rate, "rate", 20, "verifier rate per path, requests per second (open loop)")
 	flag.IntVar(&opts.SustainedRate, "sustained-rate", 100, "verifier rate per path in the sustained scenario")
+	flag.DurationVar(&opts.ClosedLoop, "closed-loop", 0, "instead of the lab's open-loop mix, the field report's load: one GET at a time per path, the next this long after the previous one ended (the report's curl loop: 500ms)")
 	flag.BoolVar(&opts.KeepCluster, "keep", false, "leave the cluster running afterwards (make lab-down stops it)")
 	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll each sweep configuration at each of these fixed propagations (e.g. 2s,5s,10s,30s,60s)")
 	flag.StringVar(&configs, "sweep-configs", "", "with --sweep: comma-separated configurations (default all: "+strings.Join(lab.SweepConfigs, ",")+")")
@@ -58,6 +65,10 @@ func run() int {
 	flag.StringVar(&chartPath, "chart", "", "with --sweep: write the chart (SVG) here (default <work>/sweep.svg)")
 	flag.StringVar(&tablePath, "table", "", "with --sweep: also write the aggregated table (text) here")
 	flag.Parse()
+	if opts.ClosedLoop < 0 {
+		fmt.Fprintf(os.Stderr, "zdt-lab: --closed-loop %s: must be positive (the field report's: 500ms)\n", opts.ClosedLoop)
+		return 2
+	}
 	if scenarios != "" {
 		opts.Scenarios = strings.Split(scenarios, ",")
 	}

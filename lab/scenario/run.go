@@ -28,7 +28,15 @@ type Env struct {
 	BootSeconds int
 	// Rate is the verifier's open-loop rate per path (req/s).
 	Rate int
-	// Timeout is the verifier's per-request timeout (the field report's 5 s).
+	// ClosedLoop, when positive, loads each path in a closed loop instead
+	// of at Rate: one request at a time, the next ClosedLoop after the
+	// previous one ended (the field report's curl loop: 500 ms).
+	ClosedLoop time.Duration
+	// Mix is the verifier's request mix on every path: short GETs, long
+	// GETs of the app's longest request, POSTs.
+	Mix verify.Mix
+	// Timeout is the verifier's per-request timeout (the field report's 5 s);
+	// long requests get their delay on top.
 	Timeout time.Duration
 	// Settle is how long the new version must answer alone on every path
 	// before a rollout counts as finished.
@@ -134,7 +142,7 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 			return res, fmt.Errorf("%s: %s never served on the %s path: %w", name, from, t.Name, err)
 		}
 	}
-	logf(env, "[%s] %s serving on both paths; starting load (%d req/s per path) and rolling to %s", name, from, env.Rate, to)
+	logf(env, "[%s] %s serving on both paths; starting load (%s per path) and rolling to %s", name, from, env.describeLoad(), to)
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
@@ -146,14 +154,15 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 		mu      sync.Mutex
 		last    verify.Progress
 	)
+	load := env.loadConfig(targets, d.Host())
+	load.OnProgress = func(p verify.Progress) { mu.Lock(); last = p; mu.Unlock() }
+	load.OnFailure = failures.add
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		report, loadErr = verify.Run(loadCtx, verify.Config{
-			Targets: targets, Host: d.Host(), Rate: env.Rate, Timeout: env.Timeout,
-			OnProgress: func(p verify.Progress) { mu.Lock(); last = p; mu.Unlock() },
-			OnFailure:  failures.add,
-		})
+		// Stopping (stopLoad) sends no new request; those in flight, long
+		// ones included, complete and are counted before Run returns.
+		report, loadErr = verify.Run(loadCtx, load)
 	}()
 	stopFailureLog := failures.logEverySecond(env, name)
 	defer stopFailureLog()
@@ -196,7 +205,7 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 		p := last
 		mu.Unlock()
 		var ok bool
-		ok, why = Settled(time.Now(), p, len(targets), want, env.Settle, env.Timeout, env.ALB)
+		ok, why = Settled(time.Now(), p, len(targets), want, env.Settle, load.LongestTimeout(), env.ALB)
 		return ok, nil
 	})
 	stopLoad()
@@ -215,11 +224,28 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 	return res, nil
 }
 
+// loadConfig is the verifier's configuration for a rollout's load on targets.
+func (env Env) loadConfig(targets []verify.Target, host string) verify.Config {
+	return verify.Config{
+		Targets: targets, Host: host, Rate: env.Rate, ClosedLoop: env.ClosedLoop, Mix: env.Mix, Timeout: env.Timeout,
+	}
+}
+
+// describeLoad names the load for progress lines ("20 req/s, 70% get, ...").
+func (env Env) describeLoad() string {
+	if env.ClosedLoop > 0 {
+		return fmt.Sprintf("closed loop, %s between requests, %s", env.ClosedLoop, env.Mix)
+	}
+	return fmt.Sprintf("%d req/s, %s", env.Rate, env.Mix)
+}
+
 // Settled decides when a rollout's measurement may end, so that no failure
 // goes uncounted: every path has answered with the expected version alone
 // for the settle window, no failure was sent within the settle window plus
-// one request timeout (a failure restarts the window, and a request sent
-// just before it may still time out), and the emulated ALB neither routes
+// the longest request's timeout (a failure restarts the window, and a
+// request sent just before it, a long one especially, may still fail: its
+// failure shows up only when it ends, up to that long after it was sent),
+// and the emulated ALB neither routes
 // new requests to a deregistered target on any node nor has requests in
 // flight on one. It returns the reason when not.
 func Settled(now time.Time, p verify.Progress, paths int, want string, settle, timeout time.Duration, alb Settler) (bool, string) {

@@ -1,6 +1,9 @@
 package zerodowntime
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Constants of the platform the timing model relies on. They are facts about
 // Kubernetes and AWS, not knobs: each says where it comes from.
@@ -448,4 +451,89 @@ func (t Timing) String() string {
 		t.PreStopSeconds, t.DrainSeconds, t.TerminationGracePeriodSeconds,
 		t.HealthCheckIntervalSeconds, t.HealthCheckTimeoutSeconds, t.HealthyThreshold, t.UnhealthyThreshold,
 		t.DeregistrationDelaySeconds, t.MinReadySeconds, t.ProgressDeadlineSeconds)
+}
+
+// BatchFloorInputs are what one rollout batch waits for, as they are where
+// the app runs: measured or configured values, not the model's worst-case
+// budgets (the startup budget and the registration allowance size
+// BatchSeconds, the progress deadline and the await timeout instead).
+type BatchFloorInputs struct {
+	// BootSeconds is the app's actual boot: process start to answering its
+	// readiness path (10 s for the lab's demo app), not the startup
+	// probe's budget.
+	BootSeconds float64 `json:"bootSeconds"`
+	// ReadinessProbed tells whether the pod's readiness waits for the boot
+	// (a readiness or startup probe); without a probe a pod is Ready when
+	// its process starts, and the boot is not on the rollout's path.
+	ReadinessProbed bool `json:"readinessProbed"`
+	// Gated tells whether the pods carry the LBC's readiness gate: then a
+	// pod is Ready only once the LBC has seen its target healthy.
+	Gated bool `json:"gated"`
+	// RegistrationSeconds runs from the LBC registering a target (as soon as
+	// the pod's containers are ready) to the ALB's first health check of it
+	// (the emulator's RegistrationDelay). The check's phase within the
+	// interval adds up to one more interval; the floor counts none.
+	RegistrationSeconds float64 `json:"registrationSeconds"`
+	// ChecksToHealthy is how many passing checks a new target needs (1 on
+	// AWS: ALB user guide, "a registered target must pass one health check
+	// to be considered healthy"), HealthCheckIntervalSeconds apart.
+	ChecksToHealthy            int     `json:"checksToHealthy"`
+	HealthCheckIntervalSeconds float64 `json:"healthCheckIntervalSeconds"`
+	// GateRecheckSeconds is how often the LBC re-reads target health while
+	// a gate is pending, counted from the reconcile that registered the
+	// target (--targetgroupbinding-requeue-duration, 15 s by default): a
+	// target that turned healthy waits for the next re-check. 0 when the
+	// gate follows the target at once.
+	GateRecheckSeconds float64 `json:"gateRecheckSeconds"`
+	// MinReadySeconds is the Deployment's minReadySeconds.
+	MinReadySeconds float64 `json:"minReadySeconds"`
+}
+
+// GateWaitFloorSeconds is the least time from a pod's containers being
+// ready to its readiness gate going True: the first passing check (the
+// registration delay, then ChecksToHealthy-1 more intervals; a check phase
+// of 0), seen at the LBC's first re-check at or after it (the reconcile
+// that registers the target cannot see a check that has not run yet). 0
+// without a gate. A reconcile that another event triggers (an EndpointSlice
+// or pod change in the namespace) can see the target sooner, so a measured
+// gate wait may undercut the re-check part.
+func (in BatchFloorInputs) GateWaitFloorSeconds() float64 {
+	if !in.Gated {
+		return 0
+	}
+	healthy := in.RegistrationSeconds + float64(max(in.ChecksToHealthy, 1)-1)*in.HealthCheckIntervalSeconds
+	if in.GateRecheckSeconds <= 0 {
+		return healthy
+	}
+	rechecks := max(1, math.Ceil(healthy/in.GateRecheckSeconds))
+	return rechecks * in.GateRecheckSeconds
+}
+
+// BatchFloorSeconds is the least time one rollout batch takes: the boot
+// (when readiness waits for it), the gate wait (GateWaitFloorSeconds), and
+// minReadySeconds; the next batch starts when this one is available.
+// Measured times above it are the probes' periods, the check's phase, the
+// kubelet's and controllers' reaction times and the deploy tool's own.
+func (in BatchFloorInputs) BatchFloorSeconds() float64 {
+	boot := 0.0
+	if in.ReadinessProbed {
+		boot = in.BootSeconds
+	}
+	return boot + in.GateWaitFloorSeconds() + in.MinReadySeconds
+}
+
+// RolloutFloorSeconds is the least time a rolling update of replicas takes
+// with the resolved maxSurge and maxUnavailable (pods): each batch replaces
+// up to surge+unavailable pods, one after the other (RolloutBatches), each
+// taking BatchFloorSeconds.
+func (in BatchFloorInputs) RolloutFloorSeconds(replicas, surge, unavailable int) float64 {
+	return float64(RolloutBatches(replicas, surge, unavailable)) * in.BatchFloorSeconds()
+}
+
+// RolloutBatches is the number of batches of a rolling update: the
+// Deployment controller creates up to surge new pods and removes up to
+// unavailable old ones, then creates that many more, so each batch
+// replaces surge+unavailable pods.
+func RolloutBatches(replicas, surge, unavailable int) int {
+	return Batches(replicas, surge+max(unavailable, 0))
 }

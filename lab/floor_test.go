@@ -48,7 +48,8 @@ func fieldReportObjects(step scenario.FieldReportStep) []runtime.Object {
 
 // TestPredictFloor reads the floor's inputs from live objects with the lab's
 // emulator settings and the demo app's 10 s boot: the model's floor for
-// ZeroDowntimeApp (2 batches of boot 10 + gate re-check 15 + minReady 6) and
+// ZeroDowntimeApp (2 batches: the gate's re-check at 15 s, after the first
+// check at boot 10 + registration 3; then minReady 6) and
 // for the field report's steps.
 func TestPredictFloor(t *testing.T) {
 	for _, tc := range []struct {
@@ -59,8 +60,8 @@ func TestPredictFloor(t *testing.T) {
 		wantBatch   float64
 		wantFloor   float64
 	}{
-		{"ZeroDowntimeApp, defaults", componentObjects(t), "apps", 2, 31, 62},
-		{"step 4: gate, 15 s checks, 25 %/25 %", fieldReportObjects(scenario.StepReadinessGate), "fr", 3, 25, 75},
+		{"ZeroDowntimeApp, defaults", componentObjects(t), "apps", 2, 21, 42},
+		{"step 4: gate, 15 s checks, 25 %/25 %", fieldReportObjects(scenario.StepReadinessGate), "fr", 3, 15, 45},
 		{"step 2: probes, no gate", fieldReportObjects(scenario.StepProbes), "fr", 3, 10, 30},
 		{"step 1: no probe", fieldReportObjects(scenario.StepNoProbes), "fr", 3, 0, 0},
 	} {

@@ -463,8 +463,8 @@ type BatchFloorInputs struct {
 	// probe's budget.
 	BootSeconds float64 `json:"bootSeconds"`
 	// ReadinessProbed tells whether the pod's readiness waits for the boot
-	// (a readiness or startup probe); without a probe a pod is Ready when
-	// its process starts, and the boot is not on the rollout's path.
+	// (a readiness or startup probe); without a probe a pod's containers
+	// are ready when its process starts.
 	ReadinessProbed bool `json:"readinessProbed"`
 	// Gated tells whether the pods carry the LBC's readiness gate: then a
 	// pod is Ready only once the LBC has seen its target healthy.
@@ -480,52 +480,65 @@ type BatchFloorInputs struct {
 	ChecksToHealthy            int     `json:"checksToHealthy"`
 	HealthCheckIntervalSeconds float64 `json:"healthCheckIntervalSeconds"`
 	// GateRecheckSeconds is how often the LBC re-reads target health while
-	// a gate is pending, counted from the reconcile that registered the
-	// target (--targetgroupbinding-requeue-duration, 15 s by default): a
-	// target that turned healthy waits for the next re-check. 0 when the
-	// gate follows the target at once.
+	// a new pod's gate is pending (--targetgroupbinding-requeue-duration,
+	// 15 s by default). The re-checks start when the LBC first sees the
+	// pod's endpoint, not yet ready (its creation, at the floor), not at
+	// the registration. 0 when the gate follows the target at once.
 	GateRecheckSeconds float64 `json:"gateRecheckSeconds"`
 	// MinReadySeconds is the Deployment's minReadySeconds.
 	MinReadySeconds float64 `json:"minReadySeconds"`
 }
 
-// GateWaitFloorSeconds is the least time from a pod's containers being
-// ready to its readiness gate going True: the first passing check (the
-// registration delay, then ChecksToHealthy-1 more intervals; a check phase
-// of 0), seen at the LBC's first re-check at or after it (the reconcile
-// that registers the target cannot see a check that has not run yet). 0
-// without a gate. A reconcile that another event triggers (an EndpointSlice
-// or pod change in the namespace) can see the target sooner, so a measured
-// gate wait may undercut the re-check part.
-func (in BatchFloorInputs) GateWaitFloorSeconds() float64 {
+// FirstHealthySeconds is the least time from a pod's creation to its
+// target passing the checks it needs: the boot (a target is registered
+// once the containers are ready, and cannot pass before the app answers),
+// the registration delay, then ChecksToHealthy-1 more intervals (a check
+// phase of 0).
+func (in BatchFloorInputs) FirstHealthySeconds() float64 {
+	registered := 0.0
+	if in.ReadinessProbed {
+		registered = in.BootSeconds
+	}
+	more := float64(max(in.ChecksToHealthy, 1)-1) * in.HealthCheckIntervalSeconds
+	return max(registered+in.RegistrationSeconds+more, in.BootSeconds)
+}
+
+// GateTrueFloorSeconds is the least time from a pod's creation to its
+// readiness gate going True: the LBC's first re-check at or after the
+// first passing check (FirstHealthySeconds). Its re-checks run every
+// GateRecheckSeconds from the pod's creation, so a target that turns
+// healthy just after one waits for the next. 0 without a gate. A reconcile
+// that another event triggers (an EndpointSlice or pod change in the
+// namespace) can see the target sooner, down to FirstHealthySeconds.
+func (in BatchFloorInputs) GateTrueFloorSeconds() float64 {
 	if !in.Gated {
 		return 0
 	}
-	healthy := in.RegistrationSeconds + float64(max(in.ChecksToHealthy, 1)-1)*in.HealthCheckIntervalSeconds
+	healthy := in.FirstHealthySeconds()
 	if in.GateRecheckSeconds <= 0 {
 		return healthy
 	}
-	rechecks := max(1, math.Ceil(healthy/in.GateRecheckSeconds))
-	return rechecks * in.GateRecheckSeconds
+	return max(1, math.Ceil(healthy/in.GateRecheckSeconds)) * in.GateRecheckSeconds
 }
 
-// BatchFloorSeconds is the least time one rollout batch takes: the boot
-// (when readiness waits for it), the gate wait (GateWaitFloorSeconds), and
-// minReadySeconds; the next batch starts when this one is available.
-// Measured times above it are the probes' periods, the check's phase, the
-// kubelet's and controllers' reaction times and the deploy tool's own.
+// BatchFloorSeconds is the least time one rollout batch takes, from its
+// pods' creation to their being available: Ready (the boot, when readiness
+// waits for it, and the gate: GateTrueFloorSeconds), then minReadySeconds.
+// The next batch starts when a pod of this one is available. Measured
+// times above it are the probes' periods, the check's phase (a missed
+// re-check costs a whole GateRecheckSeconds), the kubelet's and the
+// controllers' reaction times, and the deploy tool's own.
 func (in BatchFloorInputs) BatchFloorSeconds() float64 {
-	boot := 0.0
+	ready := 0.0
 	if in.ReadinessProbed {
-		boot = in.BootSeconds
+		ready = in.BootSeconds
 	}
-	return boot + in.GateWaitFloorSeconds() + in.MinReadySeconds
+	return max(ready, in.GateTrueFloorSeconds()) + in.MinReadySeconds
 }
 
 // RolloutFloorSeconds is the least time a rolling update of replicas takes
-// with the resolved maxSurge and maxUnavailable (pods): each batch replaces
-// up to surge+unavailable pods, one after the other (RolloutBatches), each
-// taking BatchFloorSeconds.
+// with the resolved maxSurge and maxUnavailable (pods): RolloutBatches
+// batches, one after the other, each taking BatchFloorSeconds.
 func (in BatchFloorInputs) RolloutFloorSeconds(replicas, surge, unavailable int) float64 {
 	return float64(RolloutBatches(replicas, surge, unavailable)) * in.BatchFloorSeconds()
 }

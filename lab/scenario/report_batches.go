@@ -90,16 +90,16 @@ func WriteBreakdown(w io.Writer, r Result) error {
 
 // floorTerms names the terms of one batch's floor and where they come from.
 func floorTerms(in zerodowntime.BatchFloorInputs) string {
-	boot := fmt.Sprintf("boot %.0f s", in.BootSeconds)
+	ready := fmt.Sprintf("Ready at %.0f s (boot)", in.BootSeconds)
 	if !in.ReadinessProbed {
-		boot = "boot 0 s (no probe: Ready at process start)"
+		ready = "Ready at 0 s (no probe)"
 	}
-	gate := "no gate"
 	if in.Gated {
-		gate = fmt.Sprintf("gate wait %.0f s (registration %.0f s, %d check(s) %.0f s apart, LBC re-check every %.0f s)",
-			in.GateWaitFloorSeconds(), in.RegistrationSeconds, in.ChecksToHealthy, in.HealthCheckIntervalSeconds, in.GateRecheckSeconds)
+		ready = fmt.Sprintf("Ready at %.0f s (gate: first check passes at %.0f s: boot %.0f, registration %.0f, %d more check(s) %.0f s apart; seen at the LBC's re-check, every %.0f s from creation)",
+			in.BatchFloorSeconds()-in.MinReadySeconds, in.FirstHealthySeconds(), in.BootSeconds, in.RegistrationSeconds,
+			max(in.ChecksToHealthy, 1)-1, in.HealthCheckIntervalSeconds, in.GateRecheckSeconds)
 	}
-	return fmt.Sprintf("%s + %s + minReady %.0f s", boot, gate, in.MinReadySeconds)
+	return fmt.Sprintf("%s + minReady %.0f s", ready, in.MinReadySeconds)
 }
 
 func ratioText(q float64) string {

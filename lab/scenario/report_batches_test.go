@@ -22,14 +22,14 @@ func breakdownResult() Result {
 		}}
 	in := zerodowntime.BatchFloorInputs{BootSeconds: 10, ReadinessProbed: true, Gated: true, RegistrationSeconds: 3,
 		ChecksToHealthy: 1, HealthCheckIntervalSeconds: 5, GateRecheckSeconds: 15, MinReadySeconds: 6}
-	r.SetFloor(Floor{Inputs: in, Replicas: 3, Surge: 2, Batches: 2, BatchSeconds: 31, Seconds: 62})
+	r.SetFloor(Floor{Inputs: in, Replicas: 3, Surge: 2, Batches: 2, BatchSeconds: 21, Seconds: 42})
 	return r
 }
 
 func TestFloorRatio(t *testing.T) {
 	r := breakdownResult()
-	if got := r.FloorRatio(); got < 1.109 || got > 1.111 {
-		t.Errorf("FloorRatio = %v, want 68.8/62 = 1.11", got)
+	if got := r.FloorRatio(); got < 1.637 || got > 1.639 {
+		t.Errorf("FloorRatio = %v, want 68.8/42 = 1.638", got)
 	}
 	r.CompleteSeconds = 0 // never completed: no ratio
 	r.SetFloor(*r.Floor)
@@ -51,7 +51,7 @@ func TestWriteTableTimes(t *testing.T) {
 	if !strings.Contains(lines[0], "ALB done s") || !strings.Contains(lines[0], "floor s") || !strings.Contains(lines[0], "ratio") {
 		t.Errorf("header lacks the time columns: %s", lines[0])
 	}
-	if got := lastFields(lines[1], 4); got != "112.4* 62 1.11 ok" {
+	if got := lastFields(lines[1], 4); got != "112.4* 42 1.64 ok" {
 		t.Errorf("ZeroDowntimeApp row ends %q, want ALB done (scheduled), floor, ratio: %s", got, lines[1])
 	}
 	if got := lastFields(lines[3], 4); got != "- - - ok" {
@@ -70,7 +70,7 @@ func TestWriteBreakdown(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{
 		"ALB done 112.4* s",
-		"floor 62 s = 2 batches x 31 s: boot 10 s + gate wait 15 s (registration 3 s, 1 check(s) 5 s apart, LBC re-check every 15 s) + minReady 6 s (3 replicas, surge 2, unavailable 0); complete/floor 1.11",
+		"floor 42 s = 2 batches x 21 s: Ready at 15 s (gate: first check passes at 13 s: boot 10, registration 3, 0 more check(s) 5 s apart; seen at the LBC's re-check, every 15 s from creation) + minReady 6 s (3 replicas, surge 2, unavailable 0); complete/floor 1.64",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("breakdown lacks %q:\n%s", want, out)

@@ -15,6 +15,10 @@ import (
 	"github.com/zdt-eks/zdt/lab/scenario"
 )
 
+// The emulator is the lab's scenario.Env.ALB: its drain record gives each
+// rollout its "ALB done".
+var _ scenario.Drainer = (*emulator.Emulator)(nil)
+
 // PredictFloor reads what a rollout's floor depends on from the live
 // objects (the Deployment's replicas, strategy, probes and minReadySeconds,
 // the namespace's readiness-gate label, the Ingress's health check as the

@@ -37,7 +37,8 @@ type Env struct {
 	RolloutTimeout time.Duration
 	// ALB tells whether the emulated ALB still routes to, or drains requests
 	// of, a deregistered target; a rollout's measurement ends only when it
-	// does not (nil: not checked).
+	// does not (nil: not checked). When it also implements Drainer, each
+	// result records when the ALB was done with the old targets.
 	ALB Settler
 	// Propagation names the emulated deregistration propagation the rollout
 	// runs under, for the report.

@@ -249,7 +249,8 @@ func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scen
 	r.at[ns] = to
 	var perr error
 	res.Predicted, res.Findings, perr = r.predict(ctx, env, ns)
-	return res, errors.Join(err, perr)
+	ferr := r.floor(ctx, d, &res)
+	return res, errors.Join(err, perr, ferr)
 }
 
 // fieldReport is the deployer of one of the field report's steps.

@@ -14,12 +14,15 @@ import (
 	"github.com/zdt-eks/zdt/lab/scenario"
 )
 
-// WriteSweepSVG charts a sweep: failed requests on the external path per
+// WriteSweepChart charts a sweep in format ("svg" or "png"): failed requests on the external path per
 // rollout against the fixed propagation, one series per configuration (its
 // mean as a line, every repeat as a point), and each configuration's
 // predicted boundary as a dashed vertical line of its colour. gonum/plot
 // draws it; nothing here is a plotting mechanism of its own.
-func WriteSweepSVG(w io.Writer, results []scenario.Result) error {
+func WriteSweepChart(w io.Writer, results []scenario.Result, format string) error {
+	if format != "svg" && format != "png" {
+		return fmt.Errorf("sweep chart: format %q: want svg or png", format)
+	}
 	rows := AggregateSweep(results)
 	if len(rows) == 0 {
 		return fmt.Errorf("sweep chart: no sweep point has a result")
@@ -38,7 +41,7 @@ func WriteSweepSVG(w io.Writer, results []scenario.Result) error {
 		}
 	}
 	p.Legend.Top, p.Legend.Left = true, true
-	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "svg")
+	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, format)
 	if err != nil {
 		return fmt.Errorf("sweep chart: %w", err)
 	}

@@ -109,13 +109,13 @@ func TestAggregateSweep(t *testing.T) {
 	}
 }
 
-func TestWriteSweepSVG(t *testing.T) {
+func TestWriteSweepChart(t *testing.T) {
 	var buf bytes.Buffer
 	results := []scenario.Result{
 		sweepResult(SweepZDA, 20*time.Second, 1, 0, 70), sweepResult(SweepZDA, 34*time.Second, 1, 24, 70),
 		sweepResult(SweepStep4, 20*time.Second, 1, 50, 90),
 	}
-	if err := WriteSweepSVG(&buf, results); err != nil {
+	if err := WriteSweepChart(&buf, results, "svg"); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -127,7 +127,14 @@ func TestWriteSweepSVG(t *testing.T) {
 	if strings.Contains(out, SweepAllowance) {
 		t.Error("chart has a series for a configuration the sweep did not run")
 	}
-	if err := WriteSweepSVG(&buf, []scenario.Result{{Name: ScenarioZeroDowntime}}); err == nil {
+	if err := WriteSweepChart(&buf, []scenario.Result{{Name: ScenarioZeroDowntime}}, "svg"); err == nil {
 		t.Error("chart of no sweep point accepted")
+	}
+	buf.Reset()
+	if err := WriteSweepChart(&buf, results, "png"); err != nil || !bytes.HasPrefix(buf.Bytes(), []byte("\x89PNG")) {
+		t.Errorf("png chart: %v, starts %q", err, buf.Bytes()[:min(8, buf.Len())])
+	}
+	if err := WriteSweepChart(&buf, results, "gif"); err == nil {
+		t.Error("chart in an unknown format accepted")
 	}
 }

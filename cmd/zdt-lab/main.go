@@ -62,7 +62,7 @@ func run() int {
 	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll each sweep configuration at each of these fixed propagations (e.g. 2s,5s,10s,30s,60s)")
 	flag.StringVar(&configs, "sweep-configs", "", "with --sweep: comma-separated configurations (default all: "+strings.Join(lab.SweepConfigs, ",")+")")
 	flag.IntVar(&repeats, "repeat", 1, "with --sweep: rollouts per configuration and propagation")
-	flag.StringVar(&chartPath, "chart", "", "with --sweep: write the chart (SVG) here (default <work>/sweep.svg)")
+	flag.StringVar(&chartPath, "chart", "", "with --sweep: write the chart here, SVG or, for a .png name, PNG (default <work>/sweep.svg)")
 	flag.StringVar(&tablePath, "table", "", "with --sweep: also write the aggregated table (text) here")
 	flag.Parse()
 	if opts.ClosedLoop < 0 {
@@ -121,7 +121,7 @@ func run() int {
 				chartPath = filepath.Join(opts.WorkDir, "sweep.svg")
 			}
 		}
-		if err := writeFile(chartPath, chartPath, func(w io.Writer) error { return lab.WriteSweepSVG(w, results) }); err != nil {
+		if err := writeFile(chartPath, chartPath, func(w io.Writer) error { return lab.WriteSweepChart(w, results, chartFormat(chartPath)) }); err != nil {
 			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
 			return 1
 		}
@@ -159,4 +159,12 @@ func reportSweep(results []scenario.Result, path string) error {
 		return nil
 	}
 	return writeFile(path, "sweep table", func(w io.Writer) error { return lab.WriteSweepTable(w, rows) })
+}
+
+// chartFormat is the chart's format from its file name: png for .png, else svg.
+func chartFormat(path string) string {
+	if strings.EqualFold(filepath.Ext(path), ".png") {
+		return "png"
+	}
+	return "svg"
 }

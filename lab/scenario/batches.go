@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -91,12 +92,7 @@ func (t *podTracker) markOld(names []string) {
 func (t *podTracker) oldPods() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make([]string, 0, len(t.old))
-	for n := range t.old {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(t.old))
 }
 
 // observe applies one state of a pod, seen at `at`. Containers ready and

@@ -56,6 +56,14 @@ const (
 	// through the component package (plugin + YAML language host), then
 	// previews (no changes allowed) and destroys it (issue 14).
 	ScenarioYAML = "ZeroDowntimeApp from YAML"
+	// ScenarioEvicted evicts every pod of the running app through the
+	// Eviction API, as a node drain does, under load (lab/faults.go).
+	ScenarioEvicted = "fault-evicted"
+	// ScenarioLBCStoppedIgnore and ScenarioLBCStopped roll the app with the
+	// emulated LBC down, its pod webhook's failurePolicy Ignore (the LBC
+	// chart's default) and Fail (lab/faults.go).
+	ScenarioLBCStoppedIgnore = "fault-lbc-stopped-ignore"
+	ScenarioLBCStopped       = "fault-lbc-stopped-fail"
 )
 
 // The autoscaled scenario's counts: zdt:replicas (3) is the autoscaler's
@@ -77,7 +85,8 @@ const (
 var AllScenarios = []string{
 	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
 	ScenarioZeroDowntime, ScenarioYAML, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
-	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained, ScenarioAutoscaled,
+	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained,
+	ScenarioEvicted, ScenarioLBCStoppedIgnore, ScenarioLBCStopped, ScenarioAutoscaled,
 }
 
 // Options configure a lab run.
@@ -225,8 +234,17 @@ type runner struct {
 // roll runs one measured rollout from -> to, deploying `from` first unless
 // the app already runs it, and records where the app is afterwards.
 func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scenario.Deployer, from, to string) (scenario.Result, error) {
+	return r.measure(ctx, d, from, to, func(alreadyDeployed bool) (scenario.Result, error) {
+		return scenario.Rollout(ctx, env, name, d, from, to, alreadyDeployed)
+	})
+}
+
+// measure runs one measurement that starts from version `from` (told
+// whether the app runs it already) and leaves the app at `to`, records
+// where the app is afterwards and sets zdt check's prediction beside it.
+func (r *runner) measure(ctx context.Context, d scenario.Deployer, from, to string, run func(alreadyDeployed bool) (scenario.Result, error)) (scenario.Result, error) {
 	ns := d.Namespace()
-	res, err := scenario.Rollout(ctx, env, name, d, from, to, r.at[ns] == from)
+	res, err := run(r.at[ns] == from)
 	if err != nil && res.Report == nil {
 		delete(r.at, ns) // stopped part-way: unknown
 		return res, err
@@ -274,6 +292,10 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 		return one(r.autoscaled(ctx, name))
 	case ScenarioYAML:
 		return one(r.yamlProgram(ctx, name))
+	case ScenarioEvicted:
+		return one(r.evicted(ctx, name))
+	case ScenarioLBCStopped, ScenarioLBCStoppedIgnore:
+		return one(r.lbcStopped(ctx, name))
 	}
 	if d, ok := ParseSweepScenario(name); ok {
 		return one(r.sweepPoint(ctx, name, d))

@@ -26,6 +26,16 @@ const EvictionRetryDelay = 5 * time.Second
 // (kubectl drain: every second).
 const podGonePoll = time.Second
 
+// Evicted measures a node drain's evictions of the app running version,
+// under load, as a rollout is measured (Evict, UnderLoad); Result.Fault
+// counts the evictions and the refusals.
+func Evicted(ctx context.Context, env Env, name string, d Deployer, version string, alreadyDeployed bool) (Result, error) {
+	fault := &Fault{}
+	res, err := UnderLoad(ctx, env, name, d, version, alreadyDeployed, Evict(env, name, d, version, EvictionRetryDelay, fault))
+	res.Fault = fault
+	return res, err
+}
+
 // Evict is the Action of a node drain, measured like a rollout: every pod of
 // d's Deployment running when it starts is evicted through the policy/v1
 // Eviction API with the pod's own grace period, all at once as kubectl drain

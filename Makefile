@@ -74,10 +74,14 @@ cluster-tests: k8s-binaries engine-tools ## Tests against a real local cluster: 
 lab-e2e: k8s-binaries engine-tools provider yaml-host ## The lab end to end with assertions (root; about 40 minutes).
 	ZDT_LAB_E2E=1 ZDT_LAB_REPORT=$(CURDIR)/work/lab-e2e-report.json $(GO) test -count=1 -v -timeout 85m -run TestLabEndToEnd ./lab/
 
-SWEEP ?= 22s,26s,29s,32s,36s
+# The issue's grid: 4 configurations x 10 propagations x 3 repeats is 120
+# rollouts, about 5 hours; narrow it with SWEEP, SWEEP_CONFIGS and REPEAT.
+SWEEP ?= 2s,5s,8s,10s,12s,15s,20s,30s,45s,60s
+SWEEP_CONFIGS ?=
+REPEAT ?= 3
 .PHONY: lab-sweep
-lab-sweep: k8s-binaries engine-tools ## Roll ZeroDowntimeApp once per fixed ALB propagation (SWEEP=22s,26s,...) and chart failures against the model's boundary into work/lab-sweep.svg (root; about 2.5 min a point; not in CI).
-	$(GO) run ./cmd/zdt-lab --sweep '$(SWEEP)' --json $(CURDIR)/work/lab-sweep.json --chart $(CURDIR)/work/lab-sweep.svg
+lab-sweep: k8s-binaries engine-tools ## Roll each sweep configuration (SWEEP_CONFIGS, default all four) REPEAT times per fixed ALB propagation (SWEEP=2s,5s,...); table and chart against each model boundary into work/lab-sweep.{txt,svg,json} (root; about 2.5 min a rollout; not in CI).
+	$(GO) run ./cmd/zdt-lab --sweep '$(SWEEP)' --sweep-configs '$(SWEEP_CONFIGS)' --repeat $(REPEAT) --json $(CURDIR)/work/lab-sweep.json --table $(CURDIR)/work/lab-sweep.txt --chart $(CURDIR)/work/lab-sweep.svg
 
 .PHONY: lab
 lab: k8s-binaries engine-tools provider yaml-host ## The main job: real cluster + emulated ALB, every scenario, the table (root).

@@ -18,7 +18,7 @@ const (
 	defaultBootDelay       = 10 * time.Second
 	defaultDrain           = 5 * time.Second
 	defaultShutdownTimeout = 15 * time.Second
-	defaultMaxDelay        = 10 * time.Second
+	defaultMaxDelay        = server.DefaultMaxDelay
 	defaultIdleTimeout     = server.DefaultIdleTimeout
 )
 

@@ -9,10 +9,12 @@ import (
 
 // Annotations on a Deployment that declare what its manifests cannot tell.
 // They override Options for that app.
-// ZeroDowntimeApp writes the first two on its Deployments.
+// ZeroDowntimeApp writes the first three on its Deployments (the app drain
+// when it declares one).
 const (
 	AnnotationBootSeconds        = zerodowntime.AnnotationBootSeconds
 	AnnotationMaxRequestSeconds  = zerodowntime.AnnotationMaxRequestSeconds
+	AnnotationAppDrainSeconds    = zerodowntime.AnnotationAppDrainSeconds
 	AnnotationPropagationSeconds = "zdt.dev/deregistration-propagation-seconds"
 )
 
@@ -49,6 +51,9 @@ func timingInputs(o Options) []timingInput {
 		{"longest request", AnnotationMaxRequestSeconds, o.MaxRequestSeconds,
 			func(a *zerodowntime.TimingArgs, v int) { a.MaxRequestSeconds = v },
 			func(t zerodowntime.Timing) int { return t.MaxRequestSeconds }},
+		{"app drain", AnnotationAppDrainSeconds, 0,
+			func(a *zerodowntime.TimingArgs, v int) { a.AppDrainSeconds = v },
+			func(t zerodowntime.Timing) int { return t.AppDrainSeconds }},
 		{"ALB propagation", AnnotationPropagationSeconds, o.DeregistrationPropagationSeconds,
 			func(a *zerodowntime.TimingArgs, v int) { a.DeregistrationPropagationSeconds = v },
 			func(t zerodowntime.Timing) int { return t.DeregistrationPropagationSeconds }},

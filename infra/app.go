@@ -22,6 +22,10 @@ const (
 	// appDrainSeconds is short: the preStop sleep already covers the
 	// routing delay.
 	appDrainSeconds = 2
+	// appMaxDelayEnv is the longest "?delay=" the demo app serves (400
+	// beyond): zdt:maxRequestSeconds, so a load that asks for the declared
+	// longest request (the lab's long GETs) is served, and nothing longer.
+	appMaxDelayEnv = "MAX_DELAY"
 )
 
 // appInputs are what differ between the platforms.
@@ -54,7 +58,10 @@ func appArgs(cfg Config, in appInputs) *zerodowntime.Args {
 		ImagePullPolicy:     in.ImagePullPolicy,
 		ShutdownTimeoutEnv:  appShutdownTimeoutEnv,
 		KeepAliveTimeoutEnv: appKeepAliveEnv,
-		Env:                 map[string]pulumi.StringInput{appDrainEnv: pulumi.String(fmt.Sprintf("%ds", appDrainSeconds))},
+		Env: map[string]pulumi.StringInput{
+			appDrainEnv:    pulumi.String(fmt.Sprintf("%ds", appDrainSeconds)),
+			appMaxDelayEnv: pulumi.String(fmt.Sprintf("%ds", cfg.MaxRequestSeconds)),
+		},
 		Timing: zerodowntime.TimingArgs{
 			AppDrainSeconds:                  appDrainSeconds,
 			BootSeconds:                      cfg.BootSeconds,

@@ -407,9 +407,9 @@ func assertNamespaceAndApp(t *testing.T, rec *pulumitest.Recorder, withLBC bool)
 		m := e.(map[string]any)
 		env[m["name"].(string)] = m["value"]
 	}
-	if env["DRAIN"] != "2s" || env["SHUTDOWN_TIMEOUT"] != "12s" || env["IDLE_TIMEOUT"] != "65s" {
-		t.Errorf("app env DRAIN=%v SHUTDOWN_TIMEOUT=%v IDLE_TIMEOUT=%v, want 2s, 12s (maxRequestSeconds + 2) and 65s (ALB idle 60 + 5)",
-			env["DRAIN"], env["SHUTDOWN_TIMEOUT"], env["IDLE_TIMEOUT"])
+	if env["DRAIN"] != "2s" || env["SHUTDOWN_TIMEOUT"] != "12s" || env["IDLE_TIMEOUT"] != "65s" || env["MAX_DELAY"] != "10s" {
+		t.Errorf("app env DRAIN=%v SHUTDOWN_TIMEOUT=%v IDLE_TIMEOUT=%v MAX_DELAY=%v, want 2s, 12s (maxRequestSeconds + 2), 65s (ALB idle 60 + 5) and 10s (maxRequestSeconds)",
+			env["DRAIN"], env["SHUTDOWN_TIMEOUT"], env["IDLE_TIMEOUT"], env["MAX_DELAY"])
 	}
 	grace := dep.MustGet(t, "spec", "template", "spec", "terminationGracePeriodSeconds")
 	if grace != float64(30+2+12+5) {

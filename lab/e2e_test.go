@@ -13,6 +13,7 @@ import (
 	"github.com/zdt-eks/zdt/components/zerodowntime"
 	"github.com/zdt-eks/zdt/lab/cluster"
 	"github.com/zdt-eks/zdt/lab/scenario"
+	"github.com/zdt-eks/zdt/verify"
 )
 
 // TestLabEndToEnd runs the whole lab: a real cluster, the emulator, every
@@ -102,6 +103,16 @@ func TestLabEndToEnd(t *testing.T) {
 	// under its predicted boundary; past it, it fails on the external path
 	// only, with the classes the model names; so does step 4 past its own.
 	noFailures(get(ScenarioZeroDowntime))
+	// ...under the lab's mix: long requests of the app's longest and POSTs
+	// were in the load on both paths (the field report's rows get its own
+	// short GETs, see loadFor).
+	for _, tr := range get(ScenarioZeroDowntime).Report.Targets {
+		for _, k := range []verify.Kind{verify.KindLong, verify.KindPost} {
+			if tr.Kinds[k].Requests == 0 {
+				t.Errorf("%s: no %s request on the %s path; the lab's mix was not sent", ScenarioZeroDowntime, k, tr.Name)
+			}
+		}
+	}
 	noFailures(get(ScenarioZeroDowntimeUnder))
 	for _, name := range []string{ScenarioZeroDowntimeOver, ScenarioReadinessGateOver} {
 		r := get(name)
@@ -116,7 +127,8 @@ func TestLabEndToEnd(t *testing.T) {
 			}
 		}
 		if n := r.Failures(scenario.PathInternal); n != 0 {
-			t.Errorf("%s: %d failures on the internal path; the ALB's propagation must not affect it", name, n)
+			t.Errorf("%s: %d failures on the internal path; the ALB's propagation must not affect it (%v, by kind %v)",
+				name, n, r.Summary()[scenario.PathInternal].ByClass, r.Summary()[scenario.PathInternal].ByKind)
 		}
 	}
 
@@ -129,6 +141,12 @@ func TestLabEndToEnd(t *testing.T) {
 	// package's plugin, rolls without a failed request (the scenario also
 	// requires a preview without changes and a clean destroy).
 	noFailures(get(ScenarioYAML))
+
+	// Through the existing platform's stack, into a namespace its team
+	// created: no failed request (the scenario also requires the label
+	// added by up, every pod gated, a preview without changes, and a
+	// destroy that keeps the namespace and removes only the label).
+	noFailures(get(ScenarioExisting))
 
 	// A broken version fails pulumi up, also when its ReplicaSet exists
 	// already, and no request fails meanwhile.

@@ -27,8 +27,8 @@ const lbcFailHold = 30 * time.Second
 // good version the app runs (v2 when none) and leaves it there.
 func (r *runner) evicted(ctx context.Context, name string) (scenario.Result, error) {
 	v := r.servingVersion(r.zda.NS)
-	return r.measure(ctx, r.zda, v, v, func(alreadyDeployed bool) (scenario.Result, error) {
-		return scenario.Evicted(ctx, r.env, name, r.zda, v, alreadyDeployed)
+	return r.measure(ctx, r.env, r.zda, v, v, func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error) {
+		return scenario.Evicted(ctx, env, name, r.zda, v, alreadyDeployed)
 	})
 }
 
@@ -45,8 +45,8 @@ func (r *runner) lbcStopped(ctx context.Context, name string) (scenario.Result, 
 	}
 	from := r.servingVersion(r.zda.NS)
 	to := otherVersion(from)
-	return r.measure(ctx, r.zda, from, to, func(alreadyDeployed bool) (scenario.Result, error) {
-		return scenario.RolloutWithLBCDown(ctx, r.env, name, r.zda, from, to, alreadyDeployed, o)
+	return r.measure(ctx, r.env, r.zda, from, to, func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error) {
+		return scenario.RolloutWithLBCDown(ctx, env, name, r.zda, from, to, alreadyDeployed, o)
 	})
 }
 

@@ -56,6 +56,10 @@ const (
 	// through the component package (plugin + YAML language host), then
 	// previews (no changes allowed) and destroys it (issue 14).
 	ScenarioYAML = "ZeroDowntimeApp from YAML"
+	// ScenarioExisting deploys through the program's `existing` stack into
+	// a namespace created beforehand, rolls under load, and destroys: the
+	// namespace must stay, without the readiness-gate label (issue 12).
+	ScenarioExisting = "ZeroDowntimeApp existing platform"
 	// ScenarioEvicted evicts every pod of the running app through the
 	// Eviction API, as a node drain does, under load (lab/faults.go).
 	ScenarioEvicted = "fault-evicted"
@@ -84,7 +88,7 @@ const (
 // AllScenarios is every scenario, in order.
 var AllScenarios = []string{
 	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
-	ScenarioZeroDowntime, ScenarioYAML, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
+	ScenarioZeroDowntime, ScenarioYAML, ScenarioExisting, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
 	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained,
 	ScenarioEvicted, ScenarioLBCStoppedIgnore, ScenarioLBCStopped, ScenarioAutoscaled,
 }
@@ -98,8 +102,14 @@ type Options struct {
 	Scenarios []string
 	// Rate is the verifier's rate per path in req/s (default 20, the
 	// field report's curl loop was 2); the sustained scenario uses
-	// SustainedRate (default 100).
+	// SustainedRate (default 100). The load is the lab's mix (labMix).
 	Rate, SustainedRate int
+	// ClosedLoop, when positive, replaces the lab's load by the field
+	// report's (fieldReportLoad): one short GET at a time per path, the
+	// next ClosedLoop after the previous one ended (the report's 500 ms),
+	// so its rows can be compared at its own sampling. Rate and the mix
+	// are then unused. Not part of the e2e.
+	ClosedLoop time.Duration
 	// PulumiBin and PulumiHome locate the CLI and the kubernetes plugin;
 	// empty means the ones `make engine-tools` put in the cache
 	// (engine.CachedTools).
@@ -181,12 +191,16 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Images:         images,
 		BootSeconds:    10, // the field report's app
 		Rate:           opts.Rate,
+		Mix:            labMix(labLongRequest),
 		Timeout:        5 * time.Second, // the field report's curl --max-time 5
 		Settle:         5 * time.Second,
 		RolloutTimeout: 10 * time.Minute,
 		Log:            opts.Progress,
 		ALB:            emu,
 		Propagation:    settings.DeregistrationPropagation.String(),
+	}
+	if opts.ClosedLoop > 0 {
+		env = fieldReportLoad(env, opts.ClosedLoop)
 	}
 	zda := &scenario.ZeroDowntimeApp{
 		Env: env, NS: "zdt-demo", App: "demo-app", IngressHost: "zdt.lab.local",
@@ -234,24 +248,26 @@ type runner struct {
 // roll runs one measured rollout from -> to, deploying `from` first unless
 // the app already runs it, and records where the app is afterwards.
 func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scenario.Deployer, from, to string) (scenario.Result, error) {
-	return r.measure(ctx, d, from, to, func(alreadyDeployed bool) (scenario.Result, error) {
+	return r.measure(ctx, env, d, from, to, func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error) {
 		return scenario.Rollout(ctx, env, name, d, from, to, alreadyDeployed)
 	})
 }
 
-// measure runs one measurement that starts from version `from` (told
-// whether the app runs it already) and leaves the app at `to`, records
-// where the app is afterwards and sets zdt check's prediction beside it.
-func (r *runner) measure(ctx context.Context, d scenario.Deployer, from, to string, run func(alreadyDeployed bool) (scenario.Result, error)) (scenario.Result, error) {
+// measure runs one measurement of d under env's load for d (loadFor) that
+// starts from version `from` (told whether the app runs it already) and
+// leaves the app at `to`, records where the app is afterwards and sets zdt
+// check's prediction beside it.
+func (r *runner) measure(ctx context.Context, env scenario.Env, d scenario.Deployer, from, to string, run func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error)) (scenario.Result, error) {
 	ns := d.Namespace()
-	res, err := run(r.at[ns] == from)
+	env = loadFor(env, d)
+	res, err := run(env, r.at[ns] == from)
 	if err != nil && res.Report == nil {
 		delete(r.at, ns) // stopped part-way: unknown
 		return res, err
 	}
 	r.at[ns] = to
 	var perr error
-	res.Predicted, res.Findings, perr = r.predict(ctx, ns)
+	res.Predicted, res.Findings, perr = r.predict(ctx, env, ns)
 	return res, errors.Join(err, perr)
 }
 
@@ -292,6 +308,8 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 		return one(r.autoscaled(ctx, name))
 	case ScenarioYAML:
 		return one(r.yamlProgram(ctx, name))
+	case ScenarioExisting:
+		return one(r.existingPlatform(ctx, name))
 	case ScenarioEvicted:
 		return one(r.evicted(ctx, name))
 	case ScenarioLBCStopped, ScenarioLBCStoppedIgnore:
@@ -326,7 +344,7 @@ func (r *runner) deployedBoundary(ctx context.Context, d scenario.Deployer, vers
 		}
 		r.at[d.Namespace()] = version
 	}
-	return PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings)
+	return PredictBoundary(ctx, r.env.Client, d.Namespace(), d.Deployment(), r.settings, requestSecondsOf(loadFor(r.env, d)))
 }
 
 // atPropagation rolls from -> to with the emulated propagation p on every
@@ -345,22 +363,6 @@ func (r *runner) atPropagation(ctx context.Context, name string, d scenario.Depl
 	res, err := r.roll(ctx, env, name, d, from, to)
 	res.BoundarySeconds = boundary
 	return res, err
-}
-
-// sweepPoint rolls ZeroDowntimeApp once at a fixed propagation (one point of
-// `zdt-lab --sweep`), alternating between v1 and v2, with the model's
-// boundary for the deployed app recorded beside it.
-func (r *runner) sweepPoint(ctx context.Context, name string, d time.Duration) (scenario.Result, error) {
-	from, to := "v1", "v2"
-	if r.at[r.zda.NS] == "v2" {
-		from, to = "v2", "v1"
-	}
-	b, err := r.deployedBoundary(ctx, r.zda, from)
-	if err != nil {
-		return scenario.Result{Name: name}, err
-	}
-	r.step.say("%s: model boundary %s", name, b)
-	return r.atPropagation(ctx, name, r.zda, from, to, emulator.FixedPropagation(d), b.SafePropagationSeconds)
 }
 
 // fault rolls ZeroDowntimeApp from `from` to the never-ready version, which
@@ -448,26 +450,25 @@ func (r *runner) yamlProgram(ctx context.Context, name string) (scenario.Result,
 	if err != nil {
 		return scenario.Result{Name: name}, err
 	}
+	env := r.env
+	if env.Mix.LongPercent > 0 {
+		env.Mix.LongDuration = yamlLongRequest // the app's declared longest request
+	}
 	y := &scenario.YAMLApp{
-		Env: r.env, Kubeconfig: r.kubeconfig, NS: "zdt-yaml", App: "demo-app", IngressHost: "yaml.lab.local",
+		Env: env, Kubeconfig: r.kubeconfig, NS: "zdt-yaml", App: "demo-app", IngressHost: "yaml.lab.local",
 		Engine: engine.Options{
 			ProjectProgram: true, ProjectDir: filepath.Join(r.opts.RepoDir, "examples", "yaml"), Stack: "local",
 			WorkDir: filepath.Join(r.opts.WorkDir, "engine-yaml"), Plugins: plugins,
 			PulumiBin: r.opts.PulumiBin, PulumiHome: r.opts.PulumiHome, Progress: io.Discard,
 		},
 	}
-	res, err := r.roll(ctx, r.env, name, y, "v1", "v2")
+	res, err := r.roll(ctx, env, name, y, "v1", "v2")
 	if err != nil {
 		return res, err
 	}
-	changes, summary, err := y.PreviewHasChanges(ctx, "v2")
-	if err != nil {
+	if err := r.noChanges(ctx, name, y, "v2"); err != nil {
 		return res, err
 	}
-	if changes {
-		return res, fmt.Errorf("a preview after up shows changes (%s): a perpetual diff", summary)
-	}
-	r.step.say("%s: preview after up: %s", name, summary)
 	if err := y.Destroy(ctx, "v2"); err != nil {
 		return res, err
 	}

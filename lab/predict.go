@@ -6,22 +6,24 @@ import (
 	"math"
 
 	"github.com/zdt-eks/zdt/check"
+	"github.com/zdt-eks/zdt/lab/scenario"
 )
 
 // predict runs `zdt check` on the objects deployed in ns, as read from the
 // lab's cluster, with the inputs the manifests cannot tell taken from the
-// lab itself: the demo app's boot time and the emulated propagation's
-// longest draw (the longest request stays the model's default, above the
-// lab's immediate requests). It returns the failure classes predicted per
+// lab itself: the demo app's boot time, the longest request env's load
+// sends (its long GETs; an app's own zdt.dev annotation wins) and the emulated
+// propagation's longest draw. It returns the failure classes predicted per
 // path during a rollout and the findings at warning or above, for the
 // report to set beside what was measured.
-func (r *runner) predict(ctx context.Context, ns string) (map[string][]string, []string, error) {
+func (r *runner) predict(ctx context.Context, env scenario.Env, ns string) (map[string][]string, []string, error) {
 	objs, err := check.FromCluster(ctx, r.env.Client, ns)
 	if err != nil {
 		return nil, nil, fmt.Errorf("zdt check on namespace %s: %w", ns, err)
 	}
 	rep := check.Run(objs, check.Options{
-		BootSeconds:                      r.env.BootSeconds,
+		BootSeconds:                      env.BootSeconds,
+		MaxRequestSeconds:                requestSecondsOf(env),
 		DeregistrationPropagationSeconds: int(math.Ceil(r.propagation.Max.Seconds())),
 	})
 	predicted := map[string][]string{}

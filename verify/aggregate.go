@@ -25,6 +25,7 @@ type aggregator struct {
 	requests     int64
 	failures     int64
 	classes      map[Class]int64
+	kinds        map[Kind]*KindReport
 	errors       map[string]int64
 	latency      vegeta.LatencyMetrics
 	timeline     []Second
@@ -36,6 +37,7 @@ type aggregator struct {
 
 // outcome is one classified result.
 type outcome struct {
+	kind    Kind
 	class   Class
 	sent    time.Time
 	latency time.Duration
@@ -51,6 +53,7 @@ func newAggregator(t Target, start time.Time, versionHeader string) *aggregator 
 		start:         start,
 		versionHeader: versionHeader,
 		classes:       make(map[Class]int64),
+		kinds:         make(map[Kind]*KindReport),
 		errors:        make(map[string]int64),
 		versions:      make(map[string]*Version),
 	}
@@ -62,6 +65,7 @@ func (a *aggregator) add(o outcome) {
 	defer a.mu.Unlock()
 	a.requests++
 	a.classes[o.class]++
+	a.addKind(o)
 	a.latency.Add(o.latency)
 	sec := a.second(o.sent)
 	sec.Requests++
@@ -78,6 +82,20 @@ func (a *aggregator) add(o outcome) {
 	}
 	if o.version != "" {
 		a.addVersion(sec, o.version, o.sent.Add(o.latency))
+	}
+}
+
+// addKind counts an outcome under its kind.
+func (a *aggregator) addKind(o outcome) {
+	k, ok := a.kinds[o.kind]
+	if !ok {
+		k = &KindReport{Classes: make(map[Class]int64)}
+		a.kinds[o.kind] = k
+	}
+	k.Requests++
+	k.Classes[o.class]++
+	if o.class.Failed() {
+		k.Failures++
 	}
 }
 
@@ -151,6 +169,7 @@ func (a *aggregator) report(planned uint64) TargetReport {
 		Requests: a.requests,
 		Failures: a.failures,
 		Classes:  a.classes,
+		Kinds:    a.kindReports(),
 		Latency:  a.latencySummary(),
 		Timeline: a.timeline,
 		Versions: a.sortedVersions(),
@@ -163,6 +182,15 @@ func (a *aggregator) report(planned uint64) TargetReport {
 	}
 	r.CutOver = cutOver(r.Versions)
 	return r
+}
+
+// kindReports copies the per-kind counts.
+func (a *aggregator) kindReports() map[Kind]KindReport {
+	out := make(map[Kind]KindReport, len(a.kinds))
+	for k, r := range a.kinds {
+		out[k] = *r
+	}
+	return out
 }
 
 // latencySummary converts vegeta's latency metrics to milliseconds.

@@ -59,17 +59,28 @@ type Config struct {
 	// (default DefaultRate). Requests are started on schedule whether or not
 	// earlier ones have answered.
 	Rate int
+	// Mix is the request mix (default: short GETs only).
+	Mix Mix
+	// ClosedLoop, when positive, replaces the open-loop rate by one
+	// request at a time per target, the next one sent ClosedLoop after the
+	// previous one ended: the field report's `while true; do curl -m 5 ...;
+	// sleep 0.5; done` is ClosedLoop 500 ms with Timeout 5 s. Rate and
+	// MaxWorkers are then unused. See closedloop.go for why it is not vegeta.
+	ClosedLoop time.Duration
 	// MaxWorkers caps the requests in flight per target. Zero means
-	// Rate × Timeout (in seconds) + 1: enough to stay open-loop even if
-	// every request hangs until its timeout. When the cap is reached, new
+	// Rate × the longest request's timeout (in seconds) + 1: enough to stay
+	// open-loop even if every request hangs until its timeout. When the cap is reached, new
 	// requests wait for a free worker and the load stops being open-loop.
 	MaxWorkers uint64
 	// Timeout is the per-request timeout covering connect, headers and body
-	// (default DefaultTimeout).
+	// (default DefaultTimeout). A long request of the Mix gets
+	// Mix.LongDuration on top: Timeout is the budget beyond what the request
+	// asks the server to take.
 	Timeout time.Duration
 	// Duration bounds the run. Zero runs until ctx is cancelled or a stop
 	// condition holds. With a Duration, each target gets exactly
-	// floor(Rate × Duration) requests unless stopped earlier.
+	// floor(Rate × Duration) requests unless stopped earlier (open loop);
+	// a closed loop sends no request after Duration.
 	Duration time.Duration
 	// StopFile, when set, ends the run as soon as a file appears at this
 	// path. It must not exist when the run starts.
@@ -110,9 +121,22 @@ func (c Config) withDefaults() Config {
 		c.ProgressInterval = DefaultProgressInterval
 	}
 	if c.MaxWorkers == 0 {
-		c.MaxWorkers = uint64(math.Ceil(float64(c.Rate)*c.Timeout.Seconds())) + 1
+		c.MaxWorkers = uint64(math.Ceil(float64(c.Rate)*c.LongestTimeout().Seconds())) + 1
 	}
 	return c
+}
+
+// LongestTimeout is the longest a request of the run may take before it
+// counts as a timeout: Timeout plus the Mix's long request, if any. A
+// request's failure can show up that long after it was sent (callers that
+// wait for quiet after the last failure need it); call it on a Config
+// with Timeout set, or it counts DefaultTimeout.
+func (c Config) LongestTimeout() time.Duration {
+	t := c.Timeout
+	if t == 0 {
+		t = DefaultTimeout
+	}
+	return t + c.Mix.longest()
 }
 
 // validate reports the first problem with a defaulted configuration.
@@ -139,6 +163,11 @@ func (c Config) validate() error {
 		return fmt.Errorf("duration %s: must not be negative", c.Duration)
 	case c.ProgressInterval < 0:
 		return fmt.Errorf("progress interval %s: must be positive", c.ProgressInterval)
+	case c.ClosedLoop < 0:
+		return fmt.Errorf("ClosedLoop %s: must not be negative (0: open loop at Rate)", c.ClosedLoop)
+	}
+	if err := c.Mix.Validate(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -162,9 +191,10 @@ func validateTarget(t Target) error {
 }
 
 // planned returns how many requests each target gets: floor(Rate ×
-// Duration), or 0 when the run is unbounded.
+// Duration), or 0 when the run is unbounded or closed-loop (the count then
+// depends on how fast the server answers).
 func (c Config) planned() uint64 {
-	if c.Duration <= 0 {
+	if c.Duration <= 0 || c.ClosedLoop > 0 {
 		return 0
 	}
 	rate, d := uint64(c.Rate), uint64(c.Duration)

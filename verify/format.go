@@ -15,9 +15,14 @@ const maxTimelineLines = 60
 
 // FailureLine formats a failure in the field report's style: the class and
 // the local time of day the request was sent ("502 13:57:17", "timeout
-// 13:57:18"), prefixed with the target name when withTarget is set.
+// 13:57:18"), prefixed with the target name when withTarget is set, and
+// followed by the kind of request unless it is a short GET ("502 13:57:17
+// post").
 func FailureLine(f Failure, withTarget bool) string {
 	line := string(f.Class) + " " + f.Time.Format(time.TimeOnly)
+	if f.Kind != "" && f.Kind != KindGet {
+		line += " " + string(f.Kind)
+	}
 	if withTarget {
 		return f.Target + " " + line
 	}
@@ -31,6 +36,7 @@ func WriteTable(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	writeSummary(ew, r)
 	writeTargets(ew, r)
+	writeKinds(ew, r)
 	writeFailureSeconds(ew, r)
 	writeVersions(ew, r)
 	if ew.err != nil {
@@ -45,9 +51,59 @@ func writeSummary(w io.Writer, r *Report) {
 	if !r.Settings.KeepAlive {
 		keepAlive = "off"
 	}
-	fmt.Fprintf(w, "%d requests, %d failed, over %.1fs (stopped: %s); %d req/s per target, timeout %gs, keep-alive %s\n\n",
+	fmt.Fprintf(w, "%d requests, %d failed, over %.1fs (stopped: %s); %s, %s, timeout %gs, keep-alive %s\n\n",
 		r.Requests, r.Failures, r.DurationSeconds, r.StopReason,
-		r.Settings.Rate, r.Settings.TimeoutSeconds, keepAlive)
+		loadMode(r.Settings), mixLine(r.Settings.Mix), r.Settings.TimeoutSeconds, keepAlive)
+}
+
+// loadMode describes the open or closed loop.
+func loadMode(s Settings) string {
+	if s.ClosedLoopSeconds > 0 {
+		return fmt.Sprintf("closed loop (one request at a time per target, %gs between)", s.ClosedLoopSeconds)
+	}
+	return fmt.Sprintf("%d req/s per target", s.Rate)
+}
+
+// mixLine describes the request mix ("70% get, 20% long 10s, 10% post").
+func mixLine(m MixSettings) string {
+	parts := []string{fmt.Sprintf("%d%% %s", m.GetPercent, KindGet)}
+	if m.LongPercent > 0 {
+		parts = append(parts, fmt.Sprintf("%d%% %s %gs", m.LongPercent, KindLong, m.LongSeconds))
+	}
+	if m.PostPercent > 0 {
+		parts = append(parts, fmt.Sprintf("%d%% %s", m.PostPercent, KindPost))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writeKinds writes, when the mix has more than one kind, each target's
+// requests, failures and classes per kind of request.
+func writeKinds(w io.Writer, r *Report) {
+	if m := r.Settings.Mix; m.LongPercent == 0 && m.PostPercent == 0 {
+		return
+	}
+	classes := reportClasses(r)
+	fmt.Fprintln(w, "\nper kind of request:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := []string{"  TARGET", "KIND", "REQUESTS", "FAILED"}
+	for _, c := range classes {
+		header = append(header, string(c))
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, t := range r.Targets {
+		for _, k := range kindOrder {
+			kr, ok := t.Kinds[k]
+			if !ok {
+				continue
+			}
+			row := []string{"  " + t.Name, string(k), strconv.FormatInt(kr.Requests, 10), strconv.FormatInt(kr.Failures, 10)}
+			for _, c := range classes {
+				row = append(row, strconv.FormatInt(kr.Classes[c], 10))
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+	}
+	_ = tw.Flush() // errors surface through the errWriter
 }
 
 // writeTargets writes the per-target table.

@@ -26,14 +26,46 @@ type Report struct {
 
 // Settings echoes the configuration a report was produced with.
 type Settings struct {
-	Rate            int     `json:"rate_per_target"`
-	MaxWorkers      uint64  `json:"max_workers"`
-	TimeoutSeconds  float64 `json:"timeout_seconds"`
-	DurationSeconds float64 `json:"duration_seconds,omitempty"`
-	StopFile        string  `json:"stop_file,omitempty"`
-	Host            string  `json:"host,omitempty"`
-	KeepAlive       bool    `json:"keepalive"`
-	VersionHeader   string  `json:"version_header"`
+	// Rate and MaxWorkers are the open loop's; a closed loop
+	// (ClosedLoopSeconds > 0) uses neither.
+	Rate       int    `json:"rate_per_target"`
+	MaxWorkers uint64 `json:"max_workers"`
+	// ClosedLoopSeconds is the pause between one request's end and the
+	// next one's start in closed-loop mode; absent for open loop.
+	ClosedLoopSeconds float64 `json:"closed_loop_interval_seconds,omitempty"`
+	// Mix is the request mix.
+	Mix             MixSettings `json:"mix"`
+	TimeoutSeconds  float64     `json:"timeout_seconds"`
+	DurationSeconds float64     `json:"duration_seconds,omitempty"`
+	StopFile        string      `json:"stop_file,omitempty"`
+	Host            string      `json:"host,omitempty"`
+	KeepAlive       bool        `json:"keepalive"`
+	VersionHeader   string      `json:"version_header"`
+}
+
+// MixSettings echoes a Mix: the percentages of each kind and the long
+// requests' length.
+type MixSettings struct {
+	GetPercent  int     `json:"get_percent"`
+	LongPercent int     `json:"long_percent"`
+	LongSeconds float64 `json:"long_seconds,omitempty"`
+	PostPercent int     `json:"post_percent"`
+}
+
+// mixSettings echoes m.
+func mixSettings(m Mix) MixSettings {
+	return MixSettings{
+		GetPercent: 100 - m.LongPercent - m.PostPercent, LongPercent: m.LongPercent,
+		LongSeconds: m.longest().Seconds(), PostPercent: m.PostPercent,
+	}
+}
+
+// KindReport is what one kind of request saw on a target.
+type KindReport struct {
+	Requests int64 `json:"requests"`
+	Failures int64 `json:"failures"`
+	// Classes counts this kind's requests per class.
+	Classes map[Class]int64 `json:"classes"`
 }
 
 // TargetReport is what one target's clients saw.
@@ -49,6 +81,9 @@ type TargetReport struct {
 	// Classes counts requests per class: "ok", "timeout", "refused",
 	// "reset", "other" and one key per non-2xx status code ("503").
 	Classes map[Class]int64 `json:"classes"`
+	// Kinds splits Requests, Failures and Classes per kind of request
+	// ("get", "long", "post"); only kinds sent are present.
+	Kinds map[Kind]KindReport `json:"kinds"`
 	// Errors counts distinct transport error messages (at most
 	// maxErrorSamples kinds), to explain "other" and friends.
 	Errors map[string]int64 `json:"errors,omitempty"`
@@ -115,7 +150,9 @@ type CutOver struct {
 // Failure is one failed request, passed to Config.OnFailure.
 type Failure struct {
 	Target string
-	Class  Class
+	// Kind is the kind of request that failed.
+	Kind  Kind
+	Class Class
 	// Time is when the request was sent.
 	Time    time.Time
 	Latency time.Duration

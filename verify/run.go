@@ -22,11 +22,12 @@ const (
 	StopCancelled = "cancelled"
 )
 
-// Run loads every target at cfg.Rate until cfg.Duration elapses, ctx is
-// cancelled, cfg.StopFile appears or cfg.StopWhen returns true, then waits for
-// the requests in flight (at most cfg.Timeout) and returns the report.
-// Cancelling ctx is a normal way to end a run: the report is still returned.
-// Errors are returned only for an invalid configuration.
+// Run loads every target at cfg.Rate (or in a closed loop, cfg.ClosedLoop)
+// with cfg.Mix until cfg.Duration elapses, ctx is cancelled, cfg.StopFile
+// appears or cfg.StopWhen returns true, then waits for the requests in
+// flight (each at most its timeout) and returns the report. Cancelling ctx
+// is a normal way to end a run: the report is still returned. Errors are
+// returned only for an invalid configuration.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -35,7 +36,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := checkStopFileAbsent(cfg.StopFile); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	r := newRun(cfg)
+	r, err := newRun(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
 	r.start()
 	reason := r.watch(ctx)
 	r.wait()
@@ -65,38 +69,56 @@ type run struct {
 	targets   []*targetRun
 	done      chan struct{} // closed when every target's results are consumed
 	stopped   atomic.Bool   // set when a stop condition ended the run
-	failureMu sync.Mutex    // serializes cfg.OnFailure
+	stopCh    chan struct{} // closed with stopped set (wakes closed loops)
+	stopOnce  sync.Once
+	failureMu sync.Mutex // serializes cfg.OnFailure
 }
 
 // targetRun is the load on one target.
 type targetRun struct {
 	target    Target
+	plan      *mixPlan
 	attacker  *vegeta.Attacker
+	client    *http.Client
 	transport *classifyingTransport
 	agg       *aggregator
 }
 
-// newRun prepares attackers and aggregators for every target.
-func newRun(cfg Config) *run {
-	r := &run{cfg: cfg, began: time.Now(), done: make(chan struct{})}
+// newRun prepares the mix, attackers and aggregators for every target.
+func newRun(cfg Config) (*run, error) {
+	r := &run{cfg: cfg, began: time.Now(), done: make(chan struct{}), stopCh: make(chan struct{})}
 	for _, t := range cfg.Targets {
-		tr := newTransport(!cfg.DisableKeepAlive, cfg.Timeout, tlsConfig(cfg))
+		plan, err := newMixPlan(cfg.Mix, t.URL, cfg.Host, cfg.Timeout)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", t.Name, err)
+		}
+		tr := newTransport(!cfg.DisableKeepAlive, cfg.Timeout, tlsConfig(cfg), plan)
+		client := newClient(tr)
 		r.targets = append(r.targets, &targetRun{
 			target:    t,
+			plan:      plan,
 			transport: tr,
-			attacker:  newAttacker(cfg, tr),
+			client:    client,
+			attacker:  newAttacker(cfg, client),
 			agg:       newAggregator(t, r.began, cfg.VersionHeader),
 		})
 	}
-	return r
+	return r, nil
 }
 
-// newAttacker builds a vegeta Attacker around our transport. The request
-// timeout is enforced by the transport (see classifyingTransport), so the
-// client has none. Redirects are not followed: a 3xx is what the client got.
-// Bodies are read to the end (so connections can be reused) but not kept.
-func newAttacker(cfg Config, tr *classifyingTransport) *vegeta.Attacker {
-	client := &http.Client{Transport: tr}
+// newClient is the HTTP client of one target. The request timeout is
+// enforced by the transport (see classifyingTransport), so the client has
+// none. Redirects are not followed: a 3xx is what the client got.
+func newClient(tr *classifyingTransport) *http.Client {
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// newAttacker builds a vegeta Attacker around the target's client. Bodies
+// are read to the end (so connections can be reused) but not kept.
+func newAttacker(cfg Config, client *http.Client) *vegeta.Attacker {
 	return vegeta.NewAttacker(
 		vegeta.Client(client),
 		vegeta.Redirects(vegeta.NoFollow),
@@ -110,7 +132,7 @@ func newAttacker(cfg Config, tr *classifyingTransport) *vegeta.Attacker {
 func (r *run) start() {
 	var wg sync.WaitGroup
 	for _, t := range r.targets {
-		results := t.attacker.Attack(r.targeter(t.target), r.pacer(), r.attackDuration(), t.target.Name)
+		results := r.load(t)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -123,21 +145,30 @@ func (r *run) start() {
 	}()
 }
 
+// load starts the target's load, open loop (vegeta) or closed loop, and
+// returns its results.
+func (r *run) load(t *targetRun) <-chan *vegeta.Result {
+	if r.cfg.ClosedLoop > 0 {
+		return r.closedLoop(t)
+	}
+	return t.attacker.Attack(r.targeter(t), r.pacer(), r.attackDuration(), t.target.Name)
+}
+
 // errStopped is returned by the targeter once the run is stopping.
 var errStopped = errors.New("verify: run stopped before this request was sent")
 
-// targeter returns a vegeta Targeter that yields the target's GET until the
-// run is stopped. Attacker.Stop is not immediate: the attack loop selects at
+// targeter returns a vegeta Targeter that yields the target's mix, in its
+// fixed pattern (vegeta's round-robin static targeter), until the run is
+// stopped. Attacker.Stop is not immediate: the attack loop selects at
 // random between handing one more tick to an idle worker and noticing the
 // stop, so a request could still be sent after a stop condition held (seconds
 // later at low rates). Failing the targeter instead makes vegeta emit a
 // result that was never sent, which consume drops.
-func (r *run) targeter(t Target) vegeta.Targeter {
-	tgt := vegeta.Target{Method: http.MethodGet, URL: t.URL}
-	if r.cfg.Host != "" {
-		tgt.Header = http.Header{"Host": []string{r.cfg.Host}}
+func (r *run) targeter(t *targetRun) vegeta.Targeter {
+	static, err := t.plan.targeter()
+	if err != nil {
+		return func(*vegeta.Target) error { return err }
 	}
-	static := vegeta.NewStaticTargeter(tgt)
 	return func(out *vegeta.Target) error {
 		if r.stopped.Load() {
 			return errStopped
@@ -197,7 +228,7 @@ func (r *run) consume(t *targetRun, results <-chan *vegeta.Result) {
 		if o.class.Failed() && r.cfg.OnFailure != nil {
 			r.failureMu.Lock()
 			r.cfg.OnFailure(Failure{
-				Target: t.target.Name, Class: o.class, Time: o.sent,
+				Target: t.target.Name, Kind: o.kind, Class: o.class, Time: o.sent,
 				Latency: o.latency, Error: o.err,
 			})
 			r.failureMu.Unlock()
@@ -209,7 +240,10 @@ func (r *run) consume(t *targetRun, results <-chan *vegeta.Result) {
 // a complete response was read; Code 0 means a transport or body error, whose
 // typed class the transport recorded under the result's sequence number.
 func (r *run) classify(t *targetRun, res *vegeta.Result) outcome {
-	o := outcome{sent: res.Timestamp, latency: res.Latency}
+	o := outcome{sent: res.Timestamp, latency: res.Latency, kind: KindGet}
+	if pr, ok := t.plan.lookup(res.Method, res.URL); ok {
+		o.kind = pr.kind
+	}
 	recorded, ok := t.transport.take(res.Seq)
 	switch {
 	case res.Code != 0:
@@ -261,9 +295,12 @@ func (r *run) watch(ctx context.Context) string {
 	}
 }
 
-// stop tells every attacker to stop sending and returns reason.
+// stop tells every attacker and closed loop to stop sending and returns
+// reason. Requests in flight are not cancelled: they complete (at most their
+// timeout) and are counted.
 func (r *run) stop(reason string) string {
 	r.stopped.Store(true)
+	r.stopOnce.Do(func() { close(r.stopCh) })
 	for _, t := range r.targets {
 		t.attacker.Stop()
 	}
@@ -308,14 +345,16 @@ func (r *run) report(reason string) *Report {
 // settings echoes the effective configuration.
 func (r *run) settings() Settings {
 	return Settings{
-		Rate:            r.cfg.Rate,
-		MaxWorkers:      r.cfg.MaxWorkers,
-		TimeoutSeconds:  r.cfg.Timeout.Seconds(),
-		DurationSeconds: r.cfg.Duration.Seconds(),
-		StopFile:        r.cfg.StopFile,
-		Host:            r.cfg.Host,
-		KeepAlive:       !r.cfg.DisableKeepAlive,
-		VersionHeader:   r.cfg.VersionHeader,
+		Rate:              r.cfg.Rate,
+		MaxWorkers:        r.cfg.MaxWorkers,
+		Mix:               mixSettings(r.cfg.Mix),
+		ClosedLoopSeconds: r.cfg.ClosedLoop.Seconds(),
+		TimeoutSeconds:    r.cfg.Timeout.Seconds(),
+		DurationSeconds:   r.cfg.Duration.Seconds(),
+		StopFile:          r.cfg.StopFile,
+		Host:              r.cfg.Host,
+		KeepAlive:         !r.cfg.DisableKeepAlive,
+		VersionHeader:     r.cfg.VersionHeader,
 	}
 }
 

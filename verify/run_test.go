@@ -401,8 +401,11 @@ func TestRunExactCountForFractionalProduct(t *testing.T) {
 // a target (vegeta may still hand a tick to a worker after Attacker.Stop) and
 // the pacer ends the attack loop.
 func TestRunSendsNothingAfterStop(t *testing.T) {
-	r := newRun(Config{Targets: []Target{{Name: "app", URL: "http://127.0.0.1:1/"}}, Rate: 1}.withDefaults())
-	next := r.targeter(r.cfg.Targets[0])
+	r, err := newRun(Config{Targets: []Target{{Name: "app", URL: "http://127.0.0.1:1/"}}, Rate: 1}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := r.targeter(r.targets[0])
 	pacer := r.pacer()
 	var tgt vegeta.Target
 	if err := next(&tgt); err != nil || tgt.URL != "http://127.0.0.1:1/" {

@@ -39,6 +39,7 @@ const seqHeader = "X-Vegeta-Seq"
 type classifyingTransport struct {
 	base    *http.Transport
 	timeout time.Duration
+	plan    *mixPlan // per-request timeouts of the mix (long requests get more)
 	classes sync.Map // uint64 seq -> errorRecord
 }
 
@@ -53,8 +54,9 @@ type errorRecord struct {
 // compression is off since bodies are discarded anyway; keep-alive is
 // configured here because vegeta.KeepAlive only works on its built-in
 // transport, which cannot be wrapped. tlsConf is the TLS client
-// configuration (tlsConfig).
-func newTransport(keepAlive bool, timeout time.Duration, tlsConf *tls.Config) *classifyingTransport {
+// configuration (tlsConfig). timeout applies to requests that plan does not
+// know (plan may be nil); the plan's requests get their own.
+func newTransport(keepAlive bool, timeout time.Duration, tlsConf *tls.Config, plan *mixPlan) *classifyingTransport {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	if !keepAlive {
 		dialer.KeepAlive = -1
@@ -67,7 +69,7 @@ func newTransport(keepAlive bool, timeout time.Duration, tlsConf *tls.Config) *c
 		DisableKeepAlives:   !keepAlive,
 		DisableCompression:  true,
 	}
-	return &classifyingTransport{base: base, timeout: timeout}
+	return &classifyingTransport{base: base, timeout: timeout, plan: plan}
 }
 
 // tlsConfig is the TLS client configuration of a run: certificate
@@ -88,7 +90,7 @@ func serverName(host string) string {
 
 // RoundTrip implements http.RoundTripper.
 func (t *classifyingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeoutFor(req))
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		t.record(req, ClassifyError(err, errors.Is(ctx.Err(), context.DeadlineExceeded)))
@@ -97,6 +99,17 @@ func (t *classifyingTransport) RoundTrip(req *http.Request) (*http.Response, err
 	}
 	resp.Body = &classifyingBody{ReadCloser: resp.Body, t: t, req: req, ctx: ctx, cancel: cancel}
 	return resp, nil
+}
+
+// timeoutFor is the request's timeout: the mix's for a planned request
+// (a long one gets its delay on top), else the run's.
+func (t *classifyingTransport) timeoutFor(req *http.Request) time.Duration {
+	if t.plan != nil {
+		if pr, ok := t.plan.lookup(req.Method, req.URL.String()); ok {
+			return pr.timeout
+		}
+	}
+	return t.timeout
 }
 
 // record stores the class of a failed request under its sequence number.

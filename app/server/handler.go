@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,15 +30,17 @@ const (
 
 // Handler returns the HTTP handler of the server.
 //
-// In normal mode it serves "GET /" (hello), "GET /readyz" and "GET /livez";
-// other paths answer 404. In naive mode every path is the hello handler, as
-// in the field report's server: health paths are not special.
+// In normal mode it serves "GET /" and "POST /" (hello), "GET /readyz" and
+// "GET /livez"; other paths answer 404. In naive mode every method and path
+// is the hello handler, as in the field report's server: health paths are
+// not special.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if s.cfg.Naive {
 		mux.HandleFunc("/", s.handleHello)
 	} else {
 		mux.HandleFunc("GET /{$}", s.handleHello)
+		mux.HandleFunc("POST /{$}", s.handlePost)
 		mux.HandleFunc("GET /readyz", s.handleReadyz)
 		mux.HandleFunc("GET /livez", s.handleLivez)
 	}
@@ -70,6 +73,25 @@ func (s *Server) handleHello(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "Hello, World! version=%s pod=%s\n", s.cfg.Version, s.cfg.PodName)
+}
+
+// MaxPostBytes bounds the body of "POST /": a load generator's small
+// payload, not an upload.
+const MaxPostBytes = 1 << 20
+
+// handlePost reads the request body (at most MaxPostBytes, else 413) and
+// then answers like handleHello, delay included: a write a load generator
+// can send next to its reads.
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
+	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, MaxPostBytes)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, fmt.Sprintf("body larger than %d bytes", MaxPostBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		return // the client went away mid-body; nobody to answer
+	}
+	s.handleHello(w, r)
 }
 
 // handleReadyz answers 200 only in phase Ready, 503 otherwise (booting,

@@ -53,7 +53,10 @@ func TestHandlerRoutes(t *testing.T) {
 		{"livez ready", false, Ready, http.MethodGet, "/livez", 200, "ok\n"},
 		{"livez draining", false, Draining, http.MethodGet, "/livez", 200, "ok\n"},
 		{"unknown path", false, Ready, http.MethodGet, "/nope", 404, ""},
-		{"post hello", false, Ready, http.MethodPost, "/", 405, ""},
+		{"post hello", false, Ready, http.MethodPost, "/", 200, hello},
+		{"post hello while draining", false, Draining, http.MethodPost, "/", 200, hello},
+		{"put hello", false, Ready, http.MethodPut, "/", 405, ""},
+		{"post readyz", false, Ready, http.MethodPost, "/readyz", 405, ""},
 		{"naive hello", true, Ready, http.MethodGet, "/", 200, hello},
 		{"naive readyz is hello", true, Booting, http.MethodGet, "/readyz", 200, hello},
 		{"naive readyz draining is hello", true, Draining, http.MethodGet, "/readyz", 200, hello},
@@ -169,4 +172,61 @@ func TestHandlerDelayClientGone(t *testing.T) {
 	if rec.Body.Len() != 0 {
 		t.Fatalf("handler wrote %q for a client that went away", rec.Body.String())
 	}
+}
+
+// TestHandlerPost: "POST /" reads its body and answers hello, honours the
+// delay like GET, and refuses a body over MaxPostBytes.
+func TestHandlerPost(t *testing.T) {
+	t.Run("body read, hello", func(t *testing.T) {
+		s, clock := newTestServer(t, false, Ready)
+		body := &countingReader{r: strings.NewReader(strings.Repeat("x", 4096))}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", body))
+		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "Hello, World!") {
+			t.Fatalf("status %d body %q, want 200 hello", rec.Code, rec.Body.String())
+		}
+		if body.n != 4096 {
+			t.Errorf("handler read %d body bytes, want all 4096", body.n)
+		}
+		clock.expectNone(t)
+	})
+	t.Run("too large", func(t *testing.T) {
+		s, clock := newTestServer(t, false, Ready)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", MaxPostBytes+1))))
+		if rec.Code != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status %d, want 413", rec.Code)
+		}
+		clock.expectNone(t)
+	})
+	t.Run("delay", func(t *testing.T) {
+		s, clock := newTestServer(t, false, Ready)
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/?delay=2s", strings.NewReader("payload")))
+		}()
+		w := clock.next(t, "request delay")
+		if w.d != 2*time.Second {
+			t.Fatalf("handler waited %s, want 2s", w.d)
+		}
+		w.fire()
+		<-done
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d, want 200", rec.Code)
+		}
+	})
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r *strings.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }

@@ -45,6 +45,12 @@ const (
 	readHeaderTimeout = 10 * time.Second
 )
 
+// DefaultMaxDelay is the command's default for Config.MaxDelay (flag
+// --max-delay, env MAX_DELAY): the longest "?delay=" a request may ask for,
+// the model's default longest request (10 s). The lab's long requests must
+// fit in it where it is not set.
+const DefaultMaxDelay = 10 * time.Second
+
 // DefaultIdleTimeout is Config.IdleTimeout's default: longer than the ALB's
 // default idle timeout of 60 s.
 const DefaultIdleTimeout = 75 * time.Second

@@ -48,6 +48,10 @@ type options struct {
 	maxFailures   int64
 	versionHeader string
 	keepAlive     bool
+	mix           verify.Mix
+	closedLoop    time.Duration
+	// explicit holds the flags given on the command line.
+	explicit map[string]bool
 }
 
 // usageError is a problem with the command line (exit status 2).
@@ -138,6 +142,8 @@ func config(opts options, d *display) verify.Config {
 		StopFile:         opts.stopFile,
 		DisableKeepAlive: !opts.keepAlive,
 		VersionHeader:    opts.versionHeader,
+		Mix:              opts.mix,
+		ClosedLoop:       opts.closedLoop,
 		OnFailure:        d.failure,
 	}
 	if d.live {
@@ -160,7 +166,11 @@ func describe(opts options) string {
 		until = append(until, "until "+opts.stopFile+" exists")
 	}
 	until = append(until, "until Ctrl-C")
-	return fmt.Sprintf("%s at %d req/s each, %s", strings.Join(names, ", "), opts.rate, strings.Join(until, " or "))
+	load := fmt.Sprintf("at %d req/s each", opts.rate)
+	if opts.closedLoop > 0 {
+		load = fmt.Sprintf("in a closed loop (one request at a time each, %s between)", opts.closedLoop)
+	}
+	return fmt.Sprintf("%s %s, %s, %s", strings.Join(names, ", "), load, opts.mix, strings.Join(until, " or "))
 }
 
 // parseArgs parses flags and positional URLs, which may be interleaved.
@@ -184,6 +194,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	for _, raw := range positional {
 		opts.targets = append(opts.targets, verify.Target{Name: positionalName(raw, opts.targets), URL: raw})
 	}
+	opts.explicit = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { opts.explicit[f.Name] = true })
 	return opts, validateOptions(opts)
 }
 
@@ -213,9 +225,14 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs.Int64Var(&opts.maxFailures, "max-failures", 0, "failed requests allowed before the exit status is 1")
 	fs.StringVar(&opts.versionHeader, "version-header", verify.DefaultVersionHeader, "response header naming the app version")
 	fs.BoolVar(&opts.keepAlive, "keepalive", true, "reuse connections (--keepalive=false: one connection per request)")
+	fs.IntVar(&opts.mix.LongPercent, "long-percent", 0, "share of long GETs in percent: GET URL?delay=<--long-duration> (the demo app's slow request)")
+	fs.DurationVar(&opts.mix.LongDuration, "long-duration", 0, "how long a long GET asks the server to take: the app's longest request (its timeout is this plus --timeout)")
+	fs.IntVar(&opts.mix.PostPercent, "post-percent", 0, "share of POSTs in percent (a small JSON body; never retried)")
+	fs.DurationVar(&opts.closedLoop, "closed-loop", 0, "closed loop instead of --rate: one request at a time per target, the next this long after the previous one ended (the field report's curl loop: 500ms)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: rollout-verify [flags] [URL...]\n\n"+
-			"Sends open-loop GET load to every target and reports each failed request.\n"+
+			"Sends open-loop load (or a closed loop, --closed-loop) to every target: short GETs,\n"+
+			"and long GETs and POSTs in the shares given, and reports each failed request.\n"+
 			"Exit status: 0 failures <= --max-failures, 1 more (or no request completed), 2 usage error.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -278,6 +295,13 @@ func validateOptions(opts options) error {
 		return usagef("--duration %s: must not be negative", opts.duration)
 	case opts.maxFailures < 0:
 		return usagef("--max-failures %d: must not be negative", opts.maxFailures)
+	case opts.closedLoop < 0:
+		return usagef("--closed-loop %s: must not be negative", opts.closedLoop)
+	case opts.closedLoop > 0 && (opts.explicit["rate"] || opts.explicit["max-workers"]):
+		return usagef("--closed-loop sends one request at a time: drop --rate and --max-workers (they set the open loop)")
+	}
+	if err := opts.mix.Validate(); err != nil {
+		return usagef("%s", mixFlagNames.Replace(err.Error()))
 	}
 	for _, t := range opts.targets {
 		u, err := url.Parse(t.URL)
@@ -292,6 +316,10 @@ func validateOptions(opts options) error {
 	}
 	return nil
 }
+
+// mixFlagNames renames verify.Mix's fields to their flags in errors.
+var mixFlagNames = strings.NewReplacer(
+	"Mix.LongPercent", "--long-percent", "Mix.LongDuration", "--long-duration", "Mix.PostPercent", "--post-percent")
 
 // checkBounded refuses an unbounded run when nobody can press Ctrl-C, so a
 // CI job can never hang on it.

@@ -112,6 +112,19 @@ func TestExitStatus(t *testing.T) {
 		{name: "duplicate names", args: []string{"--target", "a=" + ok, "--target", "a=" + ok, "--duration", "1s"}, code: 2, inStderr: []string{"duplicate target name"}},
 		{name: "unbounded, not interactive", args: []string{ok}, code: 2, inStderr: []string{"refusing to run without --duration or --stop-file"}},
 		{name: "help", args: []string{"-h"}, code: 0, inStderr: []string{"Usage: rollout-verify"}},
+		{
+			name: "mix", args: []string{"--long-percent", "20", "--long-duration", "50ms", "--post-percent", "10", "--rate", "20", "--duration", "1s", ok},
+			code: 0, inStdout: []string{"20 requests, 0 failed", "70% get, 20% long 0.05s, 10% post", "per kind of request:", "long", "post"},
+			inStderr: []string{"70% get, 20% long 50ms, 10% post"},
+		},
+		{
+			name: "closed loop", args: []string{"--closed-loop", "100ms", "--duration", "1s", ok},
+			code: 0, inStdout: []string{"closed loop (one request at a time per target, 0.1s between)", "PASS"}, inStderr: []string{"in a closed loop"},
+		},
+		{name: "closed loop with a rate", args: []string{"--closed-loop", "1s", "--rate", "5", "--duration", "1s", ok}, code: 2, inStderr: []string{"drop --rate"}},
+		{name: "negative closed loop", args: []string{"--closed-loop", "-1s", "--duration", "1s", ok}, code: 2, inStderr: []string{"--closed-loop -1s"}},
+		{name: "long without its duration", args: []string{"--long-percent", "20", "--duration", "1s", ok}, code: 2, inStderr: []string{"--long-duration: required"}},
+		{name: "shares over 100", args: []string{"--long-percent", "60", "--long-duration", "1s", "--post-percent", "50", "--duration", "1s", ok}, code: 2, inStderr: []string{"--long-percent 60 + --post-percent 50"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,6 +172,9 @@ func TestFailureLineFormat(t *testing.T) {
 		{verify.Failure{Target: "external", Class: verify.ClassTimeout, Time: at.Add(time.Second)}, false, "timeout 13:57:18"},
 		{verify.Failure{Target: "external", Class: "503", Time: at}, true, "external 503 13:57:17"},
 		{verify.Failure{Target: "internal", Class: verify.ClassRefused, Time: at}, true, "internal refused 13:57:17"},
+		{verify.Failure{Target: "internal", Kind: verify.KindGet, Class: "502", Time: at}, false, "502 13:57:17"},
+		{verify.Failure{Target: "internal", Kind: verify.KindPost, Class: verify.ClassReset, Time: at}, true, "internal reset 13:57:17 post"},
+		{verify.Failure{Target: "external", Kind: verify.KindLong, Class: "502", Time: at}, false, "502 13:57:17 long"},
 	}
 	for _, tt := range tests {
 		if got := verify.FailureLine(tt.f, tt.prefix); got != tt.want {

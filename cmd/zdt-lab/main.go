@@ -5,10 +5,20 @@
 // Usage (as root; `make lab` builds what it needs first):
 //
 //	zdt-lab [--scenarios 1-no-probes,ZeroDowntimeApp] [--json report.json] [--keep]
-//	zdt-lab --sweep 20s,26s,30s,34s [--chart sweep.svg]
+//	zdt-lab --sweep 2s,5s,10s,30s,60s [--sweep-configs 4-readiness-gate,ZeroDowntimeApp] [--repeat 3] [--chart sweep.svg] [--table sweep.txt]
+//	zdt-lab --closed-loop 500ms --scenarios 1-no-probes,2-probes,3-prestop,4-readiness-gate
 //
-// --sweep rolls ZeroDowntimeApp once per fixed emulated ALB propagation and
-// charts failed requests against the timing model's predicted boundary.
+// The load is the lab's request mix (short GETs, long GETs of the app's
+// longest request, POSTs) at --rate per path; --closed-loop replaces it by
+// the field report's curl loop (one GET at a time, this long apart) to
+// compare the report's rows at its own sampling.
+//
+// --sweep rolls each configuration (default all: the field report's steps 3
+// and 4, ZeroDowntimeApp, ZeroDowntimeApp with a larger allowance) --repeat
+// times per fixed emulated ALB propagation, prints the aggregated table
+// (failures per path and class, a 95 % bound on the rate where none failed)
+// and charts failed requests against each configuration's predicted
+// boundary.
 package main
 
 import (
@@ -37,22 +47,37 @@ func run() int {
 		scenarios string
 		jsonPath  string
 		sweep     string
+		configs   string
+		repeats   int
 		chartPath string
+		tablePath string
 	)
 	flag.StringVar(&opts.WorkDir, "work", "", "work directory holding all lab state (default <repo>/work/lab)")
 	flag.StringVar(&scenarios, "scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(lab.AllScenarios, ",")+")")
 	flag.StringVar(&jsonPath, "json", "", "also write the full report as JSON to this file")
 	flag.IntVar(&opts.Rate, "rate", 20, "verifier rate per path, requests per second (open loop)")
 	flag.IntVar(&opts.SustainedRate, "sustained-rate", 100, "verifier rate per path in the sustained scenario")
+	flag.DurationVar(&opts.ClosedLoop, "closed-loop", 0, "instead of the lab's open-loop mix, the field report's load: one GET at a time per path, the next this long after the previous one ended (the report's curl loop: 500ms)")
 	flag.BoolVar(&opts.KeepCluster, "keep", false, "leave the cluster running afterwards (make lab-down stops it)")
-	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll ZeroDowntimeApp once at each of these fixed propagations (e.g. 20s,26s,30s,34s)")
+	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll each sweep configuration at each of these fixed propagations (e.g. 2s,5s,10s,30s,60s)")
+	flag.StringVar(&configs, "sweep-configs", "", "with --sweep: comma-separated configurations (default all: "+strings.Join(lab.SweepConfigs, ",")+")")
+	flag.IntVar(&repeats, "repeat", 1, "with --sweep: rollouts per configuration and propagation")
 	flag.StringVar(&chartPath, "chart", "", "with --sweep: write the chart (SVG) here (default <work>/sweep.svg)")
+	flag.StringVar(&tablePath, "table", "", "with --sweep: also write the aggregated table (text) here")
 	flag.Parse()
+	if opts.ClosedLoop < 0 {
+		fmt.Fprintf(os.Stderr, "zdt-lab: --closed-loop %s: must be positive (the field report's: 500ms)\n", opts.ClosedLoop)
+		return 2
+	}
 	if scenarios != "" {
 		opts.Scenarios = strings.Split(scenarios, ",")
 	}
 	if sweep != "" {
-		names, err := lab.ParseSweep(sweep)
+		var cs []string
+		if configs != "" {
+			cs = strings.Split(configs, ",")
+		}
+		names, err := lab.ParseSweep(sweep, cs, repeats)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
 			return 2
@@ -86,6 +111,10 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "zdt-lab:", runErr)
 	}
 	if sweep != "" {
+		if err := reportSweep(results, tablePath); err != nil {
+			fmt.Fprintln(os.Stderr, "zdt-lab:", err)
+			return 1
+		}
 		if chartPath == "" {
 			chartPath = filepath.Join(repo, "work", "lab", "sweep.svg")
 			if opts.WorkDir != "" {
@@ -115,4 +144,19 @@ func writeFile(path, what string, write func(io.Writer) error) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return f.Close()
+}
+
+// reportSweep prints the sweep's aggregated table, and writes it to path
+// when set.
+func reportSweep(results []scenario.Result, path string) error {
+	rows := lab.AggregateSweep(results)
+	fmt.Println()
+	fmt.Println("Sweep, per configuration and fixed propagation (failed/requests summed over the repeats):")
+	if err := lab.WriteSweepTable(os.Stdout, rows); err != nil {
+		return fmt.Errorf("sweep table: %w", err)
+	}
+	if path == "" {
+		return nil
+	}
+	return writeFile(path, "sweep table", func(w io.Writer) error { return lab.WriteSweepTable(w, rows) })
 }

@@ -57,14 +57,19 @@ func deploymentAnnotations(a Args, surge int, t Timing) pulumi.StringMap {
 	// environment's, and the check's caller states it).
 	ann[AnnotationBootSeconds] = pulumi.String(strconv.Itoa(t.BootSeconds))
 	ann[AnnotationMaxRequestSeconds] = pulumi.String(strconv.Itoa(t.MaxRequestSeconds))
+	if t.AppDrainSeconds > 0 {
+		ann[AnnotationAppDrainSeconds] = pulumi.String(strconv.Itoa(t.AppDrainSeconds))
+	}
 	return ann
 }
 
 // Annotations declaring the app's timing facts on the Deployment, read by
-// `zdt check` (check.AnnotationBootSeconds, AnnotationMaxRequestSeconds).
+// `zdt check` (check.AnnotationBootSeconds, ...) and the lab's boundary.
+// The app drain is written only when declared (Timing.AppDrainSeconds > 0).
 const (
 	AnnotationBootSeconds       = "zdt.dev/boot-seconds"
 	AnnotationMaxRequestSeconds = "zdt.dev/max-request-seconds"
+	AnnotationAppDrainSeconds   = "zdt.dev/app-drain-seconds"
 )
 
 func containerArgs(a Args, t Timing) *corev1.ContainerArgs {

@@ -399,9 +399,12 @@ func startupPeriod(bootSeconds int) int {
 // (counted from the LBC's deregister call) for which no request fails, when
 // in-flight requests last up to requestSeconds. Past it, requests fail on the
 // external path:
-//   - routing must stop before the preStop ends, or requests reach a pod that
-//     stopped accepting (502) or is gone (timeouts): P <= preStop - the
-//     EndpointSlice lag (endpointLagSeconds);
+//   - routing must stop before the pod stops accepting, or requests reach a
+//     pod that refuses them (502) or is gone (timeouts). It accepts through
+//     the preStop and then through the app's own drain (AppDrainSeconds:
+//     readiness failing, still serving), counted from the kubelet's start,
+//     which trails the deregister call by up to the EndpointSlice lag
+//     (endpointLagSeconds): P <= preStop + app drain - lag;
 //   - a request routed at P must finish before the deregistration delay
 //     (counted from the same call) ends, or the ALB cuts it (502):
 //     P <= deregistration delay - requestSeconds.
@@ -409,7 +412,7 @@ func startupPeriod(bootSeconds int) int {
 // In-cluster propagation (kube-proxy) is bounded separately by
 // inClusterPropagationSeconds, which every valid preStop covers.
 func (t Timing) SafePropagationSeconds(requestSeconds int) int {
-	return min(t.PreStopSeconds-endpointLagSeconds, t.DeregistrationDelaySeconds-requestSeconds)
+	return min(t.PreStopSeconds+t.AppDrainSeconds-endpointLagSeconds, t.DeregistrationDelaySeconds-requestSeconds)
 }
 
 // BoundaryFailureClasses are the failures past SafePropagationSeconds, on

@@ -208,8 +208,8 @@ func TestBatches(t *testing.T) {
 }
 
 // TestSafePropagationSeconds pins the predicted failure boundary: the
-// smaller of what the preStop covers and what the deregistration delay lets
-// a request routed late finish.
+// smaller of what the preStop and the app's drain cover and what the
+// deregistration delay lets a request routed late finish.
 func TestSafePropagationSeconds(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -223,6 +223,8 @@ func TestSafePropagationSeconds(t *testing.T) {
 		{"a short deregistration delay bounds it for long requests",
 			TimingArgs{PreStopSeconds: 40, TerminationGracePeriodSeconds: 60, DeregistrationDelaySeconds: 50}, 10, 39},
 		{"allowance 60 s", TimingArgs{DeregistrationPropagationSeconds: 60}, 10, 59},
+		{"the app's own drain keeps it accepting: the demo's 2 s", TimingArgs{AppDrainSeconds: 2}, 10, 31},
+		{"a long drain: the deregistration delay bounds it", TimingArgs{AppDrainSeconds: 20}, 10, 32},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tm, err := Derive(tc.in)

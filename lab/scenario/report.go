@@ -16,7 +16,9 @@ type PathSummary struct {
 	Failures int64 `json:"failures"`
 	// ByClass counts failures per class ("502", "timeout", ...).
 	ByClass map[string]int64 `json:"byClass"`
-	P99ms   float64          `json:"p99ms"`
+	// ByKind counts failures per kind of request ("get", "long", "post").
+	ByKind map[string]int64 `json:"byKind"`
+	P99ms  float64          `json:"p99ms"`
 }
 
 // Summary condenses a Result for the table and for tests.
@@ -26,10 +28,15 @@ func (r Result) Summary() map[string]PathSummary {
 		return out
 	}
 	for _, t := range r.Report.Targets {
-		s := PathSummary{Requests: t.Requests, Failures: t.Failures, ByClass: map[string]int64{}, P99ms: t.Latency.P99}
+		s := PathSummary{Requests: t.Requests, Failures: t.Failures, ByClass: map[string]int64{}, ByKind: map[string]int64{}, P99ms: t.Latency.P99}
 		for c, n := range t.Classes {
 			if c.Failed() && n > 0 {
 				s.ByClass[string(c)] = n
+			}
+		}
+		for k, kr := range t.Kinds {
+			if kr.Failures > 0 {
+				s.ByKind[string(k)] = kr.Failures
 			}
 		}
 		out[t.Name] = s
@@ -65,7 +72,7 @@ func (r Result) Failures(path string) int64 { return r.Summary()[path].Failures 
 // WriteTable prints the lab's table: one row per scenario and path.
 func WriteTable(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tpropagation\tpath\trequests\tfailed\tby class\tpredicted\tp99 ms\tdeploy s\tcomplete s\trollout s\tdeploy")
+	fmt.Fprintln(tw, "scenario\tpropagation\tpath\trequests\tfailed\tby class\tby kind\tpredicted\tp99 ms\tdeploy s\tcomplete s\trollout s\tdeploy")
 	for _, r := range results {
 		sum := r.Summary()
 		for _, path := range []string{PathExternal, PathInternal} {
@@ -77,8 +84,8 @@ func WriteTable(w io.Writer, results []Result) error {
 			if r.DeployError != "" {
 				deploy = "failed (expected)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%s\n", r.Name, r.Propagation, path, s.Requests, s.Failures,
-				classes(s.ByClass), predictedClasses(r.Predicted[path]), s.P99ms, r.DeploySeconds, r.CompleteSeconds, r.RolloutSeconds, deploy)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%s\n", r.Name, r.Propagation, path, s.Requests, s.Failures,
+				classes(s.ByClass), classes(s.ByKind), predictedClasses(r.Predicted[path]), s.P99ms, r.DeploySeconds, r.CompleteSeconds, r.RolloutSeconds, deploy)
 		}
 	}
 	return tw.Flush()

@@ -28,7 +28,15 @@ type Env struct {
 	BootSeconds int
 	// Rate is the verifier's open-loop rate per path (req/s).
 	Rate int
-	// Timeout is the verifier's per-request timeout (the field report's 5 s).
+	// ClosedLoop, when positive, loads each path in a closed loop instead
+	// of at Rate: one request at a time, the next ClosedLoop after the
+	// previous one ended (the field report's curl loop: 500 ms).
+	ClosedLoop time.Duration
+	// Mix is the verifier's request mix on every path: short GETs, long
+	// GETs of the app's longest request, POSTs.
+	Mix verify.Mix
+	// Timeout is the verifier's per-request timeout (the field report's 5 s);
+	// long requests get their delay on top.
 	Timeout time.Duration
 	// Settle is how long the new version must answer alone on every path
 	// before a rollout counts as finished.
@@ -143,7 +151,7 @@ func UnderLoad(ctx context.Context, env Env, name string, d Deployer, from strin
 	if err != nil {
 		return res, err
 	}
-	logf(env, "[%s] %s serving on both paths; starting load (%d req/s per path) and %s", name, from, env.Rate, act.What)
+	logf(env, "[%s] %s serving on both paths; starting load (%s per path) and %s", name, from, env.describeLoad(), act.What)
 	l := startLoad(ctx, env, name, d, targets)
 	defer l.stopFailureLog()
 	time.Sleep(2 * time.Second) // a baseline of old-version traffic before the action
@@ -157,7 +165,7 @@ func UnderLoad(ctx context.Context, env Env, name string, d Deployer, from strin
 	var why string
 	settleErr := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, env.RolloutTimeout, true, func(context.Context) (bool, error) {
 		var ok bool
-		ok, why = Settled(time.Now(), l.progress(), len(targets), want, env.Settle, env.Timeout, env.ALB)
+		ok, why = Settled(time.Now(), l.progress(), len(targets), want, env.Settle, l.longestTimeout, env.ALB)
 		return ok, nil
 	})
 	report, loadErr := l.stop()
@@ -202,29 +210,33 @@ func prepare(ctx context.Context, env Env, name string, d Deployer, from string,
 
 // load is the verifier running on every path.
 type load struct {
-	cancel         context.CancelFunc
-	wg             sync.WaitGroup
-	report         *verify.Report
-	err            error
-	mu             sync.Mutex
-	last           verify.Progress
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	report *verify.Report
+	err    error
+	mu     sync.Mutex
+	last   verify.Progress
+	// longestTimeout is the timeout of the load's longest request.
+	longestTimeout time.Duration
 	stopFailureLog func()
 }
 
-// startLoad starts the verifier on targets at env.Rate per path, with its
-// failures logged once a second.
+// startLoad starts the verifier on targets with env's load (loadConfig),
+// its failures logged once a second.
 func startLoad(ctx context.Context, env Env, name string, d Deployer, targets []verify.Target) *load {
 	loadCtx, cancel := context.WithCancel(ctx)
 	l := &load{cancel: cancel}
 	failures := &failureLog{}
+	cfg := env.loadConfig(targets, d.Host())
+	cfg.OnProgress = func(p verify.Progress) { l.mu.Lock(); l.last = p; l.mu.Unlock() }
+	cfg.OnFailure = failures.add
+	l.longestTimeout = cfg.LongestTimeout()
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		l.report, l.err = verify.Run(loadCtx, verify.Config{
-			Targets: targets, Host: d.Host(), Rate: env.Rate, Timeout: env.Timeout,
-			OnProgress: func(p verify.Progress) { l.mu.Lock(); l.last = p; l.mu.Unlock() },
-			OnFailure:  failures.add,
-		})
+		// Stopping sends no new request; those in flight, long ones
+		// included, complete and are counted before Run returns.
+		l.report, l.err = verify.Run(loadCtx, cfg)
 	}()
 	l.stopFailureLog = failures.logEverySecond(env, name)
 	return l
@@ -308,11 +320,28 @@ func deployBeside(ctx context.Context, d Deployer, version string, during func(c
 	return deployErr, returned, duringErr
 }
 
+// loadConfig is the verifier's configuration for a rollout's load on targets.
+func (env Env) loadConfig(targets []verify.Target, host string) verify.Config {
+	return verify.Config{
+		Targets: targets, Host: host, Rate: env.Rate, ClosedLoop: env.ClosedLoop, Mix: env.Mix, Timeout: env.Timeout,
+	}
+}
+
+// describeLoad names the load for progress lines ("20 req/s, 70% get, ...").
+func (env Env) describeLoad() string {
+	if env.ClosedLoop > 0 {
+		return fmt.Sprintf("closed loop, %s between requests, %s", env.ClosedLoop, env.Mix)
+	}
+	return fmt.Sprintf("%d req/s, %s", env.Rate, env.Mix)
+}
+
 // Settled decides when a rollout's measurement may end, so that no failure
 // goes uncounted: every path has answered with the expected version alone
 // for the settle window, no failure was sent within the settle window plus
-// one request timeout (a failure restarts the window, and a request sent
-// just before it may still time out), and the emulated ALB neither routes
+// the longest request's timeout (a failure restarts the window, and a
+// request sent just before it, a long one especially, may still fail: its
+// failure shows up only when it ends, up to that long after it was sent),
+// and the emulated ALB neither routes
 // new requests to a deregistered target on any node nor has requests in
 // flight on one. It returns the reason when not.
 func Settled(now time.Time, p verify.Progress, paths int, want string, settle, timeout time.Duration, alb Settler) (bool, string) {

@@ -49,7 +49,12 @@ func TestFieldReportStepsAddOneFixEach(t *testing.T) {
 
 func TestWriteTable(t *testing.T) {
 	rep := &verify.Report{Targets: []verify.TargetReport{
-		{Name: PathExternal, Requests: 100, Failures: 7, Classes: map[verify.Class]int64{"ok": 93, "502": 5, "timeout": 2}},
+		{Name: PathExternal, Requests: 100, Failures: 7, Classes: map[verify.Class]int64{"ok": 93, "502": 5, "timeout": 2},
+			Kinds: map[verify.Kind]verify.KindReport{
+				verify.KindGet:  {Requests: 70, Failures: 4, Classes: map[verify.Class]int64{"ok": 66, "502": 3, "timeout": 1}},
+				verify.KindLong: {Requests: 20, Failures: 3, Classes: map[verify.Class]int64{"ok": 17, "502": 2, "timeout": 1}},
+				verify.KindPost: {Requests: 10, Failures: 0, Classes: map[verify.Class]int64{"ok": 10}},
+			}},
 		{Name: PathInternal, Requests: 100, Failures: 0, Classes: map[verify.Class]int64{"ok": 100}},
 	}}
 	var buf bytes.Buffer
@@ -58,7 +63,7 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"1-no-probes", "502×5 timeout×2", "502,503,timeout", "31.5"} {
+	for _, want := range []string{"1-no-probes", "502×5 timeout×2", "get×4 long×3", "502,503,timeout", "31.5", "by kind"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -88,3 +88,45 @@ func TestSettledReasons(t *testing.T) {
 		})
 	}
 }
+
+// TestSettledWaitsForALongRequestsFailure: a long request (10 s asked, 5 s
+// timeout on top) sent at +10 s to a target the ALB still routes to fails
+// only when it ends, at +25 s, when the ALB's tail ends too. The settle
+// window must restart from that failure: the rollout's wait uses the
+// longest request's timeout (loadConfig's LongestTimeout). With the short
+// requests' 5 s the failure, sent 15 s earlier, would already be "older than
+// the window" when it shows up, and the measurement would end at once.
+func TestSettledWaitsForALongRequestsFailure(t *testing.T) {
+	const settle = 5 * time.Second
+	env := Env{Timeout: 5 * time.Second, Mix: verify.Mix{LongPercent: 20, LongDuration: 10 * time.Second}}
+	longest := env.loadConfig(nil, "").LongestTimeout()
+	if longest != 15*time.Second {
+		t.Fatalf("longest request timeout %s, want 15s (10 s asked + 5 s)", longest)
+	}
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	sent := t0.Add(10 * time.Second)
+	visible := sent.Add(longest) // the verifier reports it when it ends
+	now := t0
+	alb := fakeALB{now: &now, routedTil: visible}
+	progress := func() verify.Progress {
+		ext := verify.TargetProgress{Name: PathExternal, LastVersion: "v2", VersionSince: t0}
+		if !now.Before(visible) {
+			ext.LastFailure = sent
+		}
+		return verify.Progress{Targets: []verify.TargetProgress{ext, {Name: PathInternal, LastVersion: "v2", VersionSince: t0}}}
+	}
+	end := func(timeout time.Duration) time.Time {
+		for now = t0; now.Before(t0.Add(time.Minute)); now = now.Add(250 * time.Millisecond) {
+			if ok, _ := Settled(now, progress(), 2, "v2", settle, timeout, alb); ok {
+				return now
+			}
+		}
+		return now
+	}
+	if got, want := end(longest), visible.Add(settle); got.Before(want) {
+		t.Errorf("measurement ended at +%s, before the long request's failure (+%s) plus the settle window", got.Sub(t0), visible.Sub(t0))
+	}
+	if got := end(env.Timeout); got.After(visible) {
+		t.Errorf("with the short requests' timeout the rule ended at +%s; the test no longer tells the two apart", got.Sub(t0))
+	}
+}

@@ -274,7 +274,7 @@ func RollTo(env Env, name string, d Deployer, from, to string, during func(ctx c
 				res.CompleteSeconds = done.Sub(start).Seconds()
 			}
 		}()
-		deployErr, returned, duringErr := deployBeside(ctx, d, to, during)
+		returned, deployErr, duringErr := deployBeside(ctx, d, to, during)
 		res.DeploySeconds = returned.Sub(start).Seconds()
 		if deployErr != nil {
 			res.DeployError = deployErr.Error()
@@ -298,26 +298,22 @@ func RollTo(env Env, name string, d Deployer, from, to string, during func(ctx c
 }
 
 // deployBeside deploys version with during (when not nil) running beside
-// the deploy tool, and returns the tool's error, when it returned, and
-// during's error once both are over.
-func deployBeside(ctx context.Context, d Deployer, version string, during func(ctx context.Context, deployed <-chan struct{}) error) (error, time.Time, error) {
+// the deploy tool, and returns, once both are over, when the tool returned,
+// its error and during's.
+func deployBeside(ctx context.Context, d Deployer, version string, during func(ctx context.Context, deployed <-chan struct{}) error) (returned time.Time, deployErr, duringErr error) {
 	if during == nil {
 		err := d.Deploy(ctx, version)
-		return err, time.Now(), nil
+		return time.Now(), err, nil
 	}
 	deployed := make(chan struct{})
-	var (
-		deployErr error
-		returned  time.Time
-	)
 	go func() {
 		defer close(deployed)
 		deployErr = d.Deploy(ctx, version)
 		returned = time.Now()
 	}()
-	duringErr := during(ctx, deployed)
+	duringErr = during(ctx, deployed)
 	<-deployed
-	return deployErr, returned, duringErr
+	return returned, deployErr, duringErr
 }
 
 // loadConfig is the verifier's configuration for a rollout's load on targets.

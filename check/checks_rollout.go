@@ -17,10 +17,10 @@ func (a *App) replicas() int {
 	return int(*a.Deployment.Spec.Replicas)
 }
 
-// resolvedStrategy is maxSurge and maxUnavailable in pods, as the Deployment
+// ResolvedStrategy is maxSurge and maxUnavailable in pods, as the Deployment
 // controller resolves them (surge rounds up, unavailable down; 25 % each by
 // default).
-func resolvedStrategy(d *appsv1.Deployment, replicas int) (surge, unavailable int, err error) {
+func ResolvedStrategy(d *appsv1.Deployment, replicas int) (surge, unavailable int, err error) {
 	def := intstr.FromString("25%")
 	s, u := &def, &def
 	if ru := d.Spec.Strategy.RollingUpdate; ru != nil {
@@ -55,7 +55,7 @@ func checkStrategy(a *App) []Finding {
 			"use type RollingUpdate with maxUnavailable: 0 and a maxSurge of at least 1", outage)}
 	}
 	n := a.replicas()
-	surge, unavailable, err := resolvedStrategy(a.Deployment, n)
+	surge, unavailable, err := ResolvedStrategy(a.Deployment, n)
 	if err != nil {
 		return []Finding{a.deployFinding(SeverityError, MechanismNone, field+".rollingUpdate", err.Error(), "use an integer or a percentage", nil)}
 	}

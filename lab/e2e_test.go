@@ -177,6 +177,9 @@ func TestLabEndToEnd(t *testing.T) {
 	if zda, s4 := get(ScenarioZeroDowntime), get(ScenarioReadinessGate); zda.CompleteSeconds >= s4.CompleteSeconds {
 		t.Errorf("ZeroDowntimeApp's Deployment completed in %.1fs, not faster than scenario 4 (%.1fs)", zda.CompleteSeconds, s4.CompleteSeconds)
 	}
+
+	// Where the rollout time goes (issue 10 item 8): floors, batches, ALB done.
+	checkRolloutTimes(t, results)
 }
 
 // checkFaults asserts the fault scenarios' outcomes (lab/faults.go).

@@ -268,7 +268,8 @@ func (r *runner) measure(ctx context.Context, env scenario.Env, d scenario.Deplo
 	r.at[ns] = to
 	var perr error
 	res.Predicted, res.Findings, perr = r.predict(ctx, env, ns)
-	return res, errors.Join(err, perr)
+	ferr := r.floor(ctx, d, &res)
+	return res, errors.Join(err, perr, ferr)
 }
 
 // fieldReport is the deployer of one of the field report's steps.

@@ -1,6 +1,9 @@
 package zerodowntime
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Constants of the platform the timing model relies on. They are facts about
 // Kubernetes and AWS, not knobs: each says where it comes from.
@@ -451,4 +454,102 @@ func (t Timing) String() string {
 		t.PreStopSeconds, t.DrainSeconds, t.TerminationGracePeriodSeconds,
 		t.HealthCheckIntervalSeconds, t.HealthCheckTimeoutSeconds, t.HealthyThreshold, t.UnhealthyThreshold,
 		t.DeregistrationDelaySeconds, t.MinReadySeconds, t.ProgressDeadlineSeconds)
+}
+
+// BatchFloorInputs are what one rollout batch waits for, as they are where
+// the app runs: measured or configured values, not the model's worst-case
+// budgets (the startup budget and the registration allowance size
+// BatchSeconds, the progress deadline and the await timeout instead).
+type BatchFloorInputs struct {
+	// BootSeconds is the app's actual boot: process start to answering its
+	// readiness path (10 s for the lab's demo app), not the startup
+	// probe's budget.
+	BootSeconds float64 `json:"bootSeconds"`
+	// ReadinessProbed tells whether the pod's readiness waits for the boot
+	// (a readiness or startup probe); without a probe a pod's containers
+	// are ready when its process starts.
+	ReadinessProbed bool `json:"readinessProbed"`
+	// Gated tells whether the pods carry the LBC's readiness gate: then a
+	// pod is Ready only once the LBC has seen its target healthy.
+	Gated bool `json:"gated"`
+	// RegistrationSeconds runs from the LBC registering a target (as soon as
+	// the pod's containers are ready) to the ALB's first health check of it
+	// (the emulator's RegistrationDelay). The check's phase within the
+	// interval adds up to one more interval; the floor counts none.
+	RegistrationSeconds float64 `json:"registrationSeconds"`
+	// ChecksToHealthy is how many passing checks a new target needs (1 on
+	// AWS: ALB user guide, "a registered target must pass one health check
+	// to be considered healthy"), HealthCheckIntervalSeconds apart.
+	ChecksToHealthy            int     `json:"checksToHealthy"`
+	HealthCheckIntervalSeconds float64 `json:"healthCheckIntervalSeconds"`
+	// GateRecheckSeconds is how often the LBC re-reads target health while
+	// a new pod's gate is pending (--targetgroupbinding-requeue-duration,
+	// 15 s by default). The re-checks start when the LBC first sees the
+	// pod's endpoint, not yet ready (its creation, at the floor), not at
+	// the registration. 0 when the gate follows the target at once.
+	GateRecheckSeconds float64 `json:"gateRecheckSeconds"`
+	// MinReadySeconds is the Deployment's minReadySeconds.
+	MinReadySeconds float64 `json:"minReadySeconds"`
+}
+
+// FirstHealthySeconds is the least time from a pod's creation to its
+// target passing the checks it needs: the boot (a target is registered
+// once the containers are ready, and cannot pass before the app answers),
+// the registration delay, then ChecksToHealthy-1 more intervals (a check
+// phase of 0).
+func (in BatchFloorInputs) FirstHealthySeconds() float64 {
+	registered := 0.0
+	if in.ReadinessProbed {
+		registered = in.BootSeconds
+	}
+	more := float64(max(in.ChecksToHealthy, 1)-1) * in.HealthCheckIntervalSeconds
+	return max(registered+in.RegistrationSeconds+more, in.BootSeconds)
+}
+
+// GateTrueFloorSeconds is the least time from a pod's creation to its
+// readiness gate going True: the LBC's first re-check at or after the
+// first passing check (FirstHealthySeconds). Its re-checks run every
+// GateRecheckSeconds from the pod's creation, so a target that turns
+// healthy just after one waits for the next. 0 without a gate. A reconcile
+// that another event triggers (an EndpointSlice or pod change in the
+// namespace) can see the target sooner, down to FirstHealthySeconds.
+func (in BatchFloorInputs) GateTrueFloorSeconds() float64 {
+	if !in.Gated {
+		return 0
+	}
+	healthy := in.FirstHealthySeconds()
+	if in.GateRecheckSeconds <= 0 {
+		return healthy
+	}
+	return max(1, math.Ceil(healthy/in.GateRecheckSeconds)) * in.GateRecheckSeconds
+}
+
+// BatchFloorSeconds is the least time one rollout batch takes, from its
+// pods' creation to their being available: Ready (the boot, when readiness
+// waits for it, and the gate: GateTrueFloorSeconds), then minReadySeconds.
+// The next batch starts when a pod of this one is available. Measured
+// times above it are the probes' periods, the check's phase (a missed
+// re-check costs a whole GateRecheckSeconds), the kubelet's and the
+// controllers' reaction times, and the deploy tool's own.
+func (in BatchFloorInputs) BatchFloorSeconds() float64 {
+	ready := 0.0
+	if in.ReadinessProbed {
+		ready = in.BootSeconds
+	}
+	return max(ready, in.GateTrueFloorSeconds()) + in.MinReadySeconds
+}
+
+// RolloutFloorSeconds is the least time a rolling update of replicas takes
+// with the resolved maxSurge and maxUnavailable (pods): RolloutBatches
+// batches, one after the other, each taking BatchFloorSeconds.
+func (in BatchFloorInputs) RolloutFloorSeconds(replicas, surge, unavailable int) float64 {
+	return float64(RolloutBatches(replicas, surge, unavailable)) * in.BatchFloorSeconds()
+}
+
+// RolloutBatches is the number of batches of a rolling update: the
+// Deployment controller creates up to surge new pods and removes up to
+// unavailable old ones, then creates that many more, so each batch
+// replaces surge+unavailable pods.
+func RolloutBatches(replicas, surge, unavailable int) int {
+	return Batches(replicas, surge+max(unavailable, 0))
 }

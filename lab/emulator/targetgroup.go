@@ -117,6 +117,7 @@ type TargetGroup struct {
 	seq     uint64
 	rr      []uint64 // round robin position per ALB node
 	rng     *rand.Rand
+	drains  []Drain // deregistrations, for measurements (drains.go)
 }
 
 type target struct {
@@ -265,7 +266,9 @@ func (g *TargetGroup) registerLocked(ev *eventBuffer, id string, spec TargetSpec
 		t.spec.Pod = spec.Pod
 		return
 	}
-	if !ok {
+	if ok {
+		g.endDrainLocked(t, now) // re-registered while draining
+	} else {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		t = &target{spec: spec, ctx: ctx, cancel: cancel}
 		g.targets[id] = t
@@ -301,6 +304,7 @@ func (g *TargetGroup) deregisterLocked(ev *eventBuffer, t *target, now time.Time
 	}
 	t.removeAt = now.Add(g.config.DeregistrationDelay)
 	t.checking = false
+	g.startDrainLocked(t, now)
 	g.transition(ev, t, StateDraining, ReasonDeregistrationInProgress, DescDeregistrationInProgress, now)
 }
 
@@ -376,6 +380,7 @@ func (g *TargetGroup) advanceDeregistrationLocked(ev *eventBuffer, t *target, no
 	}
 	if !t.cut {
 		t.cut = true
+		g.endDrainLocked(t, now)
 		t.cancel(ErrTargetDeregistered)
 		t.ctx, t.cancel = context.WithCancelCause(context.Background())
 		g.transition(ev, t, StateRemoved, "", "", now)
@@ -386,6 +391,7 @@ func (g *TargetGroup) advanceDeregistrationLocked(ev *eventBuffer, t *target, no
 }
 
 func (g *TargetGroup) removeLocked(ev *eventBuffer, t *target, now time.Time) {
+	g.endDrainLocked(t, now)
 	t.cancel(ErrTargetDeregistered)
 	delete(g.targets, t.spec.ID())
 	g.transition(ev, t, StateRemoved, "", "", now)

@@ -99,11 +99,7 @@ func (o LBCOutage) begin(ctx context.Context, env Env, name string, d Deployer, 
 	if err != nil {
 		return nil, fmt.Errorf("reading deployment %s/%s: %w", d.Namespace(), d.Deployment(), err)
 	}
-	sel, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
-	if err != nil {
-		return nil, fmt.Errorf("deployment %s/%s selector: %w", d.Namespace(), d.Deployment(), err)
-	}
-	pods, err := watchNewPods(ctx, env.Client, d.Namespace(), sel)
+	pods, err := watchNewPods(ctx, env.Client, d.Namespace(), d.Deployment())
 	if err != nil {
 		return nil, err
 	}

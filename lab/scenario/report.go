@@ -72,7 +72,8 @@ func (r Result) Failures(path string) int64 { return r.Summary()[path].Failures 
 // WriteTable prints the lab's table: one row per scenario and path.
 func WriteTable(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tpropagation\tpath\trequests\tfailed\tby class\tby kind\tpredicted\tp99 ms\tdeploy s\tcomplete s\trollout s\tdeploy")
+	fmt.Fprintln(tw, "scenario\tpropagation\tpath\trequests\tfailed\tby class\tby kind\tpredicted\tp99 ms\tdeploy s\tcomplete s\trollout s\tALB done s\tfloor s\tratio\tdeploy")
+	pending := false
 	for _, r := range results {
 		sum := r.Summary()
 		for _, path := range []string{PathExternal, PathInternal} {
@@ -84,11 +85,21 @@ func WriteTable(w io.Writer, results []Result) error {
 			if r.DeployError != "" {
 				deploy = "failed (expected)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%s\n", r.Name, r.Propagation, path, s.Requests, s.Failures,
-				classes(s.ByClass), classes(s.ByKind), predictedClasses(r.Predicted[path]), s.P99ms, r.DeploySeconds, r.CompleteSeconds, r.RolloutSeconds, deploy)
+			floor, ratio := r.floorCells()
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\n", r.Name, r.Propagation, path, s.Requests, s.Failures,
+				classes(s.ByClass), classes(s.ByKind), predictedClasses(r.Predicted[path]), s.P99ms, r.DeploySeconds, r.CompleteSeconds, r.RolloutSeconds,
+				r.albDoneCell(), floor, ratio, deploy)
 		}
+		pending = pending || r.ALBDonePending
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if pending {
+		_, err := fmt.Fprintln(w, "* ALB done: the last old target was still draining when the measurement ended; the emulator's schedule (its deregistration delay's end)")
+		return err
+	}
+	return nil
 }
 
 // predictedClasses renders zdt check's prediction for one path.

@@ -45,7 +45,8 @@ type Env struct {
 	RolloutTimeout time.Duration
 	// ALB tells whether the emulated ALB still routes to, or drains requests
 	// of, a deregistered target; a rollout's measurement ends only when it
-	// does not (nil: not checked).
+	// does not (nil: not checked). When it also implements Drainer, each
+	// result records when the ALB was done with the old targets.
 	ALB Settler
 	// Propagation names the emulated deregistration propagation the rollout
 	// runs under, for the report.
@@ -96,6 +97,19 @@ type Result struct {
 	// MeasuredSeconds runs from the start of the v2 deploy until the load
 	// stopped: the rollout was over on every path and in the emulated ALB.
 	MeasuredSeconds float64 `json:"measuredSeconds"`
+	// ALBDoneSeconds runs from the start of the v2 deploy until the last
+	// old pod's target left draining on the emulated ALB (the end of its
+	// deregistration delay, the emulator's record); ALBDonePending says it
+	// had not yet when the measurement ended, so the time is the
+	// emulator's schedule. 0 when not known (an old pod's target was never
+	// deregistered, or the ALB keeps no record).
+	ALBDoneSeconds float64 `json:"albDoneSeconds,omitempty"`
+	ALBDonePending bool    `json:"albDonePending,omitempty"`
+	// Batches break the rollout down per batch of new pods (batches.go).
+	Batches []Batch `json:"batches,omitempty"`
+	// Floor is the timing model's least time for the rollout, computed by
+	// the lab from the live objects (nil when not computed).
+	Floor *Floor `json:"floor,omitempty"`
 	// DeployError is the deploy tool's error for v2, if any (expected in
 	// fault scenarios).
 	DeployError string `json:"deployError,omitempty"`
@@ -151,6 +165,11 @@ func UnderLoad(ctx context.Context, env Env, name string, d Deployer, from strin
 	if err != nil {
 		return res, err
 	}
+	pods, err := watchPods(ctx, env.Client, d.Namespace(), d.Deployment())
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	defer pods.stop()
 	logf(env, "[%s] %s serving on both paths; starting load (%s per path) and %s", name, from, env.describeLoad(), act.What)
 	l := startLoad(ctx, env, name, d, targets)
 	defer l.stopFailureLog()
@@ -174,6 +193,9 @@ func UnderLoad(ctx context.Context, env Env, name string, d Deployer, from strin
 		return res, fmt.Errorf("%s: load: %w", name, loadErr)
 	}
 	res.Report = report
+	if err := pods.finish(ctx, env, d, start, &res); err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
 	if settleErr != nil {
 		// The measurement is kept (it shows what clients saw), but a rollout
 		// whose expected version never answered alone did not finish.

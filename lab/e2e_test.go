@@ -78,6 +78,11 @@ func TestLabEndToEnd(t *testing.T) {
 	// of the field report's four steps has a predicted external window; and
 	// ZeroDowntimeApp has no finding and no predicted failure.
 	for _, r := range results {
+		if r.Name == ScenarioLBCStoppedIgnore {
+			// zdt check reads the manifests; a controller that is down is
+			// not in them. This scenario's failures are asserted below.
+			continue
+		}
 		for _, path := range paths {
 			if u := r.Unpredicted(path); len(u) > 0 {
 				t.Errorf("%s: measured %v on the %s path, which zdt check did not predict (predicted %v; findings %v)",
@@ -153,11 +158,15 @@ func TestLabEndToEnd(t *testing.T) {
 		}
 	}
 
+	checkFaults(t, get, noFailures)
+
 	// pulumi up returns no earlier than the rollout is complete, for every
-	// ZeroDowntimeApp rollout: the first, both boundary ones, and the
-	// sustained ones, each a return to an existing ReplicaSet.
+	// ZeroDowntimeApp rollout: the first, both boundary ones, the sustained
+	// ones (each a return to an existing ReplicaSet) and the two with the
+	// LBC down.
 	for _, r := range results {
-		zda := strings.HasPrefix(r.Name, ScenarioZeroDowntime) || strings.HasPrefix(r.Name, ScenarioSustained)
+		zda := strings.HasPrefix(r.Name, ScenarioZeroDowntime) || strings.HasPrefix(r.Name, ScenarioSustained) ||
+			r.Name == ScenarioLBCStopped || r.Name == ScenarioLBCStoppedIgnore
 		if zda && r.DeployReturnedEarly() {
 			t.Errorf("%s: pulumi up returned after %.1fs, before the Deployment was complete (%.1fs)", r.Name, r.DeploySeconds, r.CompleteSeconds)
 		}
@@ -171,6 +180,57 @@ func TestLabEndToEnd(t *testing.T) {
 
 	// Where the rollout time goes (issue 10 item 8): floors, batches, ALB done.
 	checkRolloutTimes(t, results)
+}
+
+// checkFaults asserts the fault scenarios' outcomes (lab/faults.go).
+func checkFaults(t *testing.T, get func(string) scenario.Result, noFailures func(scenario.Result)) {
+	t.Helper()
+	// A node drain's evictions (all pods asked at once, each retried while
+	// refused) fail no request: the preStop, the readiness gates and the
+	// PodDisruptionBudget hold. The budget must have refused some (else it
+	// was not exercised); the local stack runs 3 replicas.
+	ev := get(ScenarioEvicted)
+	noFailures(ev)
+	if f := ev.Fault; f == nil || f.Evicted < 3 || f.EvictionsRefused == 0 {
+		t.Errorf("%s: evictions %+v; want every pod evicted and the PodDisruptionBudget refusing some", ev.Name, f)
+	}
+
+	// The LBC down with the webhook's failurePolicy Fail: the apiserver
+	// refuses every pod of the new ReplicaSet (none without its gate), the
+	// old version serves alone, and once the LBC is back the rollout
+	// completes and pulumi up succeeds, with no failed request.
+	fail := get(ScenarioLBCStopped)
+	noFailures(fail)
+	if f := fail.Fault; f == nil || f.PodsCreated != 0 || f.CreateRefused == "" {
+		t.Errorf("%s: outage %+v; want no pod created while the LBC was down and the ReplicaSet's creates refused", fail.Name, f)
+	}
+	if fail.DeployError != "" {
+		t.Errorf("%s: pulumi up failed after the LBC came back: %s", fail.Name, fail.DeployError)
+	}
+
+	// The LBC down with failurePolicy Ignore (the LBC chart's default since
+	// v2.12.0): the gap reopens. Pods are created without the readiness gate
+	// and are Ready on their probes alone, so the Deployment replaces every
+	// old pod while no new target is registered. Only the LBC registers and
+	// deregisters targets, so the emulated ALB, like AWS, keeps routing to
+	// the old pods' targets after their preStop has ended and they have
+	// exited (502, 504, timeouts; once every target fails its health checks
+	// the ALB fails open to them all: ALB user guide, "Health checks for
+	// Application Load Balancer target groups"), until the restarted LBC
+	// registers the new pods. The LBC's docs say so: with Ignore "Kubernetes
+	// may terminate application pods before the new pods have become healthy
+	// in the TargetGroups" (docs/deploy/pod_readiness_gate.md,
+	// "FailurePolicy"). The internal path does not involve the LBC.
+	ign := get(ScenarioLBCStoppedIgnore)
+	if n := ign.Failures(scenario.PathExternal); n == 0 {
+		t.Errorf("%s: no failed request on the external path; the old pods died while the ALB still routed to them, so the gap did not reopen", ign.Name)
+	}
+	if n := ign.Failures(scenario.PathInternal); n != 0 {
+		t.Errorf("%s: %d failures on the internal path; the LBC is not on it", ign.Name, n)
+	}
+	if f := ign.Fault; f == nil || f.PodsCreated == 0 || f.PodsWithoutGate != f.PodsCreated {
+		t.Errorf("%s: outage %+v; want the new pods created while the LBC was down, none with a readiness gate", ign.Name, f)
+	}
 }
 
 // testWriter sends progress lines to the test log.

@@ -60,6 +60,14 @@ const (
 	// a namespace created beforehand, rolls under load, and destroys: the
 	// namespace must stay, without the readiness-gate label (issue 12).
 	ScenarioExisting = "ZeroDowntimeApp existing platform"
+	// ScenarioEvicted evicts every pod of the running app through the
+	// Eviction API, as a node drain does, under load (lab/faults.go).
+	ScenarioEvicted = "fault-evicted"
+	// ScenarioLBCStoppedIgnore and ScenarioLBCStopped roll the app with the
+	// emulated LBC down, its pod webhook's failurePolicy Ignore (the LBC
+	// chart's default) and Fail (lab/faults.go).
+	ScenarioLBCStoppedIgnore = "fault-lbc-stopped-ignore"
+	ScenarioLBCStopped       = "fault-lbc-stopped-fail"
 )
 
 // The autoscaled scenario's counts: zdt:replicas (3) is the autoscaler's
@@ -81,7 +89,8 @@ const (
 var AllScenarios = []string{
 	ScenarioNoProbes, ScenarioProbes, ScenarioPreStop, ScenarioReadinessGate,
 	ScenarioZeroDowntime, ScenarioYAML, ScenarioExisting, ScenarioReadinessGateOver, ScenarioZeroDowntimeUnder, ScenarioZeroDowntimeOver,
-	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained, ScenarioAutoscaled,
+	ScenarioNeverReady, ScenarioNeverReadyAgain, ScenarioSustained,
+	ScenarioEvicted, ScenarioLBCStoppedIgnore, ScenarioLBCStopped, ScenarioAutoscaled,
 }
 
 // Options configure a lab run.
@@ -239,9 +248,19 @@ type runner struct {
 // roll runs one measured rollout from -> to, deploying `from` first unless
 // the app already runs it, and records where the app is afterwards.
 func (r *runner) roll(ctx context.Context, env scenario.Env, name string, d scenario.Deployer, from, to string) (scenario.Result, error) {
+	return r.measure(ctx, env, d, from, to, func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error) {
+		return scenario.Rollout(ctx, env, name, d, from, to, alreadyDeployed)
+	})
+}
+
+// measure runs one measurement of d under env's load for d (loadFor) that
+// starts from version `from` (told whether the app runs it already) and
+// leaves the app at `to`, records where the app is afterwards and sets zdt
+// check's prediction beside it.
+func (r *runner) measure(ctx context.Context, env scenario.Env, d scenario.Deployer, from, to string, run func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error)) (scenario.Result, error) {
 	ns := d.Namespace()
 	env = loadFor(env, d)
-	res, err := scenario.Rollout(ctx, env, name, d, from, to, r.at[ns] == from)
+	res, err := run(env, r.at[ns] == from)
 	if err != nil && res.Report == nil {
 		delete(r.at, ns) // stopped part-way: unknown
 		return res, err
@@ -292,6 +311,10 @@ func (r *runner) run(ctx context.Context, name string) ([]scenario.Result, error
 		return one(r.yamlProgram(ctx, name))
 	case ScenarioExisting:
 		return one(r.existingPlatform(ctx, name))
+	case ScenarioEvicted:
+		return one(r.evicted(ctx, name))
+	case ScenarioLBCStopped, ScenarioLBCStoppedIgnore:
+		return one(r.lbcStopped(ctx, name))
 	}
 	if d, ok := ParseSweepScenario(name); ok {
 		return one(r.sweepPoint(ctx, name, d))

@@ -81,6 +81,8 @@ type Controller struct {
 
 	modelOnce  sync.Once
 	modelBuilt chan struct{}
+	// gate holds the workers while the LBC is stopped (outage.go).
+	gate runGate
 
 	mu            sync.RWMutex
 	groups        map[string]*managedGroup
@@ -272,6 +274,9 @@ func (c *Controller) processNext(ctx context.Context) bool {
 		return false
 	}
 	defer c.queue.Done(key)
+	if c.gate.wait(ctx) != nil {
+		return false
+	}
 	if err := c.reconcile(ctx, key); err != nil {
 		c.log.Warn("reconcile failed, retrying", "key", key, "error", err.Error())
 		c.queue.AddRateLimited(key)

@@ -66,6 +66,12 @@ type Emulator struct {
 	broadcaster                record.EventBroadcaster
 	ready                      chan struct{}
 	closeOnce                  sync.Once
+
+	// webhook serves the pod webhook from Run on; StopLBC and StartLBC
+	// stop and restart it.
+	webhook *webhookServer
+	// policyMu guards settings.WebhookFailurePolicy (SetWebhookFailurePolicy).
+	policyMu sync.Mutex
 }
 
 // New validates settings, generates the webhook's CA and serving
@@ -209,7 +215,7 @@ func (e *Emulator) Controller() *Controller { return e.controller }
 // that sends pod CREATEs in namespaces labelled
 // elbv2.k8s.aws/pod-readiness-gate-inject=enabled to this emulator's webhook.
 func (e *Emulator) EnsureWebhookConfiguration(ctx context.Context) error {
-	cfg := WebhookConfiguration(e.cfg.WebhookConfigurationName, e.webhookURL, e.certs.caPEM, e.settings.WebhookFailurePolicy)
+	cfg := WebhookConfiguration(e.cfg.WebhookConfigurationName, e.webhookURL, e.certs.caPEM, e.WebhookFailurePolicy())
 	return EnsureWebhookConfiguration(ctx, e.cfg.Client, cfg)
 }
 
@@ -250,6 +256,12 @@ func (e *Emulator) Run(ctx context.Context) error {
 		{Handler: e.dataPlane, ReadHeaderTimeout: 10 * time.Second},
 		{Handler: debugHandler(e.Snapshot, e.certs.caPEM, e.ready), ReadHeaderTimeout: 10 * time.Second},
 	}
+	e.webhook = &webhookServer{
+		addr:    e.webhookLn.Addr().String(),
+		handler: webhookMux(NewWebhook(e.controller, e.log)),
+		tls:     &tls.Config{Certificates: []tls.Certificate{e.certs.serving}, MinVersion: tls.VersionTLS12},
+		onError: func(err error) { cancel(err) },
+	}
 	var wg sync.WaitGroup
 	serve := func(srv *http.Server, ln net.Listener, name string) {
 		wg.Go(func() {
@@ -266,19 +278,17 @@ func (e *Emulator) Run(ctx context.Context) error {
 		}
 	})
 	if err := e.waitForCaches(ctx); err == nil {
-		webhook := &http.Server{
-			Handler:           webhookMux(NewWebhook(e.controller, e.log)),
-			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{e.certs.serving}, MinVersion: tls.VersionTLS12},
-			ReadHeaderTimeout: 10 * time.Second,
+		if err := e.webhook.serve(e.webhookLn); err != nil {
+			cancel(err)
+		} else {
+			close(e.ready)
+			e.log.Info("emulator ready", "dataPlane", e.DataPlaneAddr(), "webhook", e.webhookURL, "debug", e.DebugURL())
 		}
-		servers = append(servers, webhook)
-		serve(webhook, tls.NewListener(e.webhookLn, webhook.TLSConfig), "webhook")
-		close(e.ready)
-		e.log.Info("emulator ready", "dataPlane", e.DataPlaneAddr(), "webhook", e.webhookURL, "debug", e.DebugURL())
 	}
 	<-ctx.Done()
 	shutdownCtx, stop := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer stop()
+	_ = e.webhook.shutdown(shutdownCtx)
 	for _, srv := range servers {
 		_ = srv.Shutdown(shutdownCtx)
 	}

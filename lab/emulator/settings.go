@@ -114,10 +114,15 @@ type Settings struct {
 	// the default false reuses them.
 	DisableTargetKeepAlive bool
 
-	// WebhookFailurePolicy is the pod mutating webhook's failurePolicy.
-	// Default Fail: the LBC chart defaults to Ignore since v2.12 but upstream
-	// recommends Fail (zero-downtime-facts.md "Webhooks"): with Ignore a pod
-	// created while the controller is down silently gets no readiness gate.
+	// WebhookFailurePolicy is the pod mutating webhook's failurePolicy
+	// (the LBC chart's podMutatorWebhookConfig.failurePolicy, changeable at
+	// run time with Emulator.SetWebhookFailurePolicy). Default Fail: the
+	// chart defaults to Ignore since v2.12.0 (LBC #4062 and #4063; its
+	// docs/deploy/pod_readiness_gate.md, "FailurePolicy": Ignore "for
+	// versions > v2.11.0", Fail before), but the same page recommends Fail:
+	// with Ignore a pod created while the controller is down gets no
+	// readiness gate, and "Kubernetes may terminate application pods before
+	// the new pods have become healthy in the TargetGroups".
 	WebhookFailurePolicy admissionregistrationv1.FailurePolicyType
 
 	// SkipIngressFinalizer stops the emulator from adding the LBC's finalizer

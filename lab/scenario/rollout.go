@@ -197,10 +197,20 @@ func watchComplete(ctx context.Context, cs kubernetes.Interface, ns, name string
 
 // currentHash is the pod-template-hash of the Deployment's newest ReplicaSet.
 func currentHash(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment) string {
+	rs := newestReplicaSet(ctx, cs, d)
+	if rs == nil {
+		return ""
+	}
+	return rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
+}
+
+// newestReplicaSet is the Deployment's ReplicaSet of the highest revision
+// (nil when there is none, or they cannot be listed).
+func newestReplicaSet(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment) *appsv1.ReplicaSet {
 	sel, _ := metav1.LabelSelectorAsSelector(d.Spec.Selector)
 	rss, err := cs.AppsV1().ReplicaSets(d.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
-		return ""
+		return nil
 	}
 	var newest *appsv1.ReplicaSet
 	for i := range rss.Items {
@@ -212,10 +222,7 @@ func currentHash(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deploym
 			newest = rs
 		}
 	}
-	if newest == nil {
-		return ""
-	}
-	return newest.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
+	return newest
 }
 
 func revision(rs *appsv1.ReplicaSet) int {

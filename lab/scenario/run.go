@@ -119,7 +119,10 @@ type Result struct {
 	// findings at warning or above.
 	Predicted map[string][]string `json:"predicted"`
 	Findings  []string            `json:"findings,omitempty"`
-	Report    *verify.Report      `json:"report"`
+	// Fault is what a fault scenario observed beside the load (nil in the
+	// others).
+	Fault  *Fault         `json:"fault,omitempty"`
+	Report *verify.Report `json:"report"`
 }
 
 // Paths of the verifier.
@@ -136,99 +139,55 @@ const (
 // (a fault scenario), it waits instead until `from` alone has answered for
 // env.Settle: a failed rollout must leave the old version serving.
 func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to string, alreadyDeployed bool) (Result, error) {
+	return UnderLoad(ctx, env, name, d, from, alreadyDeployed, RollTo(env, name, d, from, to, nil))
+}
+
+// Action is what UnderLoad measures: a change to the running app.
+type Action struct {
+	// What says what it does, for the progress lines ("rolling to v2").
+	What string
+	// Run makes the change while the load runs, records its timings in res
+	// and returns the version that must then answer alone on every path; an
+	// error means it could not finish (the measurement stops).
+	Run func(ctx context.Context, res *Result) (want string, err error)
+}
+
+// UnderLoad measures an action under load: deploy `from` (unless the
+// scenario already runs it) and wait until both paths serve it, start the
+// verifier on the external (emulated ALB) and internal (ClusterIP) paths,
+// run the action after a baseline of `from` traffic, wait until the version
+// it names has answered alone with no failure as Settled requires, then
+// stop the load. Every measurement of the lab goes through here, so each
+// ends by the same rule.
+func UnderLoad(ctx context.Context, env Env, name string, d Deployer, from string, alreadyDeployed bool, act Action) (Result, error) {
 	res := Result{Name: name, Propagation: env.Propagation}
-	if !alreadyDeployed {
-		logf(env, "[%s] deploying %s", name, from)
-		if err := d.Deploy(ctx, from); err != nil {
-			return res, fmt.Errorf("%s: deploying %s: %w", name, from, err)
-		}
-	}
-	if _, err := waitRolledOut(ctx, env.Client, d.Namespace(), d.Deployment(), env.RolloutTimeout); err != nil {
-		return res, fmt.Errorf("%s: %s: %w", name, from, err)
-	}
-	internalURL, err := serviceURL(ctx, env.Client, d.Namespace(), d.Service())
+	targets, err := prepare(ctx, env, name, d, from, alreadyDeployed)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", name, err)
-	}
-	targets := []verify.Target{{Name: PathExternal, URL: env.ExternalURL}, {Name: PathInternal, URL: internalURL}}
-	for _, t := range targets {
-		if err := waitServing(ctx, t.URL, d.Host(), from, env.RolloutTimeout); err != nil {
-			return res, fmt.Errorf("%s: %s never served on the %s path: %w", name, from, t.Name, err)
-		}
+		return res, err
 	}
 	pods, err := watchPods(ctx, env.Client, d.Namespace(), d.Deployment())
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", name, err)
 	}
 	defer pods.stop()
-	logf(env, "[%s] %s serving on both paths; starting load (%s per path) and rolling to %s", name, from, env.describeLoad(), to)
+	logf(env, "[%s] %s serving on both paths; starting load (%s per path) and %s", name, from, env.describeLoad(), act.What)
+	l := startLoad(ctx, env, name, d, targets)
+	defer l.stopFailureLog()
+	time.Sleep(2 * time.Second) // a baseline of old-version traffic before the action
 
-	loadCtx, stopLoad := context.WithCancel(ctx)
-	defer stopLoad()
-	failures := &failureLog{}
-	var (
-		wg      sync.WaitGroup
-		report  *verify.Report
-		loadErr error
-		mu      sync.Mutex
-		last    verify.Progress
-	)
-	load := env.loadConfig(targets, d.Host())
-	load.OnProgress = func(p verify.Progress) { mu.Lock(); last = p; mu.Unlock() }
-	load.OnFailure = failures.add
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		// Stopping (stopLoad) sends no new request; those in flight, long
-		// ones included, complete and are counted before Run returns.
-		report, loadErr = verify.Run(loadCtx, load)
-	}()
-	stopFailureLog := failures.logEverySecond(env, name)
-	defer stopFailureLog()
-	time.Sleep(2 * time.Second) // a baseline of old-version traffic before the rollout
-
-	before, err := generation(ctx, env.Client, d.Namespace(), d.Deployment())
-	if err != nil {
-		stopLoad()
-		wg.Wait()
-		return res, fmt.Errorf("%s: %w", name, err)
-	}
 	start := time.Now()
-	stopWatch := watchComplete(ctx, env.Client, d.Namespace(), d.Deployment(), before)
-	deployErr := d.Deploy(ctx, to)
-	res.DeploySeconds = time.Since(start).Seconds()
-	if deployErr != nil {
-		res.DeployError = deployErr.Error()
-		logf(env, "[%s] deploy of %s failed after %.1fs: %v", name, to, res.DeploySeconds, deployErr)
-	} else {
-		logf(env, "[%s] deploy tool returned after %.1fs; waiting for the old pods to go", name, res.DeploySeconds)
-		st, err := waitRolledOut(ctx, env.Client, d.Namespace(), d.Deployment(), env.RolloutTimeout)
-		if err != nil {
-			stopLoad()
-			wg.Wait()
-			return res, fmt.Errorf("%s: %s: %w", name, to, err)
-		}
-		res.RolloutSeconds = st.OldPodsGone.Sub(start).Seconds()
-		logf(env, "[%s] rollout finished: %.1fs after the deploy started; settling", name, res.RolloutSeconds)
-	}
-	if done := stopWatch(); !done.IsZero() {
-		res.CompleteSeconds = done.Sub(start).Seconds()
-	}
-	want := to
-	if deployErr != nil {
-		want = from
+	want, actErr := act.Run(ctx, &res)
+	if actErr != nil {
+		_, _ = l.stop()
+		return res, fmt.Errorf("%s: %w", name, actErr)
 	}
 	var why string
 	settleErr := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, env.RolloutTimeout, true, func(context.Context) (bool, error) {
-		mu.Lock()
-		p := last
-		mu.Unlock()
 		var ok bool
-		ok, why = Settled(time.Now(), p, len(targets), want, env.Settle, load.LongestTimeout(), env.ALB)
+		ok, why = Settled(time.Now(), l.progress(), len(targets), want, env.Settle, l.longestTimeout, env.ALB)
 		return ok, nil
 	})
-	stopLoad()
-	wg.Wait()
+	report, loadErr := l.stop()
 	res.MeasuredSeconds = time.Since(start).Seconds()
 	if loadErr != nil {
 		return res, fmt.Errorf("%s: load: %w", name, loadErr)
@@ -244,6 +203,139 @@ func Rollout(ctx context.Context, env Env, name string, d Deployer, from, to str
 	}
 	logf(env, "[%s] done: %d requests, %d failed", name, report.Requests, report.Failures)
 	return res, nil
+}
+
+// prepare deploys `from` unless the app runs it already, waits until it is
+// rolled out and answers on both paths, and returns the verifier's targets.
+func prepare(ctx context.Context, env Env, name string, d Deployer, from string, alreadyDeployed bool) ([]verify.Target, error) {
+	if !alreadyDeployed {
+		logf(env, "[%s] deploying %s", name, from)
+		if err := d.Deploy(ctx, from); err != nil {
+			return nil, fmt.Errorf("%s: deploying %s: %w", name, from, err)
+		}
+	}
+	if _, err := waitRolledOut(ctx, env.Client, d.Namespace(), d.Deployment(), env.RolloutTimeout); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", name, from, err)
+	}
+	internalURL, err := serviceURL(ctx, env.Client, d.Namespace(), d.Service())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	targets := []verify.Target{{Name: PathExternal, URL: env.ExternalURL}, {Name: PathInternal, URL: internalURL}}
+	for _, t := range targets {
+		if err := waitServing(ctx, t.URL, d.Host(), from, env.RolloutTimeout); err != nil {
+			return nil, fmt.Errorf("%s: %s never served on the %s path: %w", name, from, t.Name, err)
+		}
+	}
+	return targets, nil
+}
+
+// load is the verifier running on every path.
+type load struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	report *verify.Report
+	err    error
+	mu     sync.Mutex
+	last   verify.Progress
+	// longestTimeout is the timeout of the load's longest request.
+	longestTimeout time.Duration
+	stopFailureLog func()
+}
+
+// startLoad starts the verifier on targets with env's load (loadConfig),
+// its failures logged once a second.
+func startLoad(ctx context.Context, env Env, name string, d Deployer, targets []verify.Target) *load {
+	loadCtx, cancel := context.WithCancel(ctx)
+	l := &load{cancel: cancel}
+	failures := &failureLog{}
+	cfg := env.loadConfig(targets, d.Host())
+	cfg.OnProgress = func(p verify.Progress) { l.mu.Lock(); l.last = p; l.mu.Unlock() }
+	cfg.OnFailure = failures.add
+	l.longestTimeout = cfg.LongestTimeout()
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		// Stopping sends no new request; those in flight, long ones
+		// included, complete and are counted before Run returns.
+		l.report, l.err = verify.Run(loadCtx, cfg)
+	}()
+	l.stopFailureLog = failures.logEverySecond(env, name)
+	return l
+}
+
+// progress is the verifier's latest progress.
+func (l *load) progress() verify.Progress {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
+// stop ends the load and returns the verifier's report.
+func (l *load) stop() (*verify.Report, error) {
+	l.cancel()
+	l.wg.Wait()
+	return l.report, l.err
+}
+
+// RollTo is the Action of a rollout from -> to: deploy `to` and wait until
+// no old pod is left; when the deploy tool fails, `from` must go on serving
+// alone. during, when not nil, runs beside the deploy tool from its start
+// (a fault the rollout goes through); deployed is closed when the tool has
+// returned. The rollout fails when during does.
+func RollTo(env Env, name string, d Deployer, from, to string, during func(ctx context.Context, deployed <-chan struct{}) error) Action {
+	return Action{What: "rolling to " + to, Run: func(ctx context.Context, res *Result) (string, error) {
+		before, err := generation(ctx, env.Client, d.Namespace(), d.Deployment())
+		if err != nil {
+			return "", err
+		}
+		start := time.Now()
+		stopWatch := watchComplete(ctx, env.Client, d.Namespace(), d.Deployment(), before)
+		defer func() {
+			if done := stopWatch(); !done.IsZero() {
+				res.CompleteSeconds = done.Sub(start).Seconds()
+			}
+		}()
+		returned, deployErr, duringErr := deployBeside(ctx, d, to, during)
+		res.DeploySeconds = returned.Sub(start).Seconds()
+		if deployErr != nil {
+			res.DeployError = deployErr.Error()
+			logf(env, "[%s] deploy of %s failed after %.1fs: %v", name, to, res.DeploySeconds, deployErr)
+		}
+		if duringErr != nil {
+			return "", duringErr
+		}
+		if deployErr != nil {
+			return from, nil
+		}
+		logf(env, "[%s] deploy tool returned after %.1fs; waiting for the old pods to go", name, res.DeploySeconds)
+		st, err := waitRolledOut(ctx, env.Client, d.Namespace(), d.Deployment(), env.RolloutTimeout)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", to, err)
+		}
+		res.RolloutSeconds = st.OldPodsGone.Sub(start).Seconds()
+		logf(env, "[%s] rollout finished: %.1fs after the deploy started; settling", name, res.RolloutSeconds)
+		return to, nil
+	}}
+}
+
+// deployBeside deploys version with during (when not nil) running beside
+// the deploy tool, and returns, once both are over, when the tool returned,
+// its error and during's.
+func deployBeside(ctx context.Context, d Deployer, version string, during func(ctx context.Context, deployed <-chan struct{}) error) (returned time.Time, deployErr, duringErr error) {
+	if during == nil {
+		err := d.Deploy(ctx, version)
+		return time.Now(), err, nil
+	}
+	deployed := make(chan struct{})
+	go func() {
+		defer close(deployed)
+		deployErr = d.Deploy(ctx, version)
+		returned = time.Now()
+	}()
+	duringErr = during(ctx, deployed)
+	<-deployed
+	return returned, deployErr, duringErr
 }
 
 // loadConfig is the verifier's configuration for a rollout's load on targets.

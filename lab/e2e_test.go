@@ -29,9 +29,19 @@ func TestLabEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
 	defer cancel()
+	// Start from nothing: a run interrupted earlier can leave objects and
+	// Pulumi state behind (e.g. the autoscaled app's replica count owned by
+	// another field manager) that would change what this run measures.
+	workDir := filepath.Join(repo, "work", "lab-e2e")
+	if err := cluster.DownTo(ctx, workDir, testWriter{t}); err != nil {
+		t.Fatalf("stopping what an earlier run left: %v", err)
+	}
+	if err := cluster.Purge(workDir); err != nil {
+		t.Fatalf("removing an earlier run's state: %v", err)
+	}
 	results, err := Run(ctx, Options{
 		RepoDir:  repo,
-		WorkDir:  filepath.Join(repo, "work", "lab-e2e"),
+		WorkDir:  workDir,
 		Progress: testWriter{t},
 	})
 	if out := os.Getenv("ZDT_LAB_REPORT"); out != "" {

@@ -6,7 +6,7 @@
 //
 //	zdt-lab [--scenarios 1-no-probes,ZeroDowntimeApp] [--json report.json] [--keep]
 //	zdt-lab --sweep 2s,5s,10s,30s,60s [--sweep-configs 4-readiness-gate,ZeroDowntimeApp] [--repeat 3] [--chart sweep.svg] [--table sweep.txt]
-//	zdt-lab --closed-loop 500ms --scenarios 1-no-probes,2-probes,3-prestop,4-readiness-gate
+//	zdt-lab --closed-loop 500ms [--propagation 8s] --scenarios 1-no-probes,2-probes,3-prestop,4-readiness-gate
 //
 // The load is the lab's request mix (short GETs, long GETs of the app's
 // longest request, POSTs) at --rate per path; --closed-loop replaces it by
@@ -31,9 +31,11 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/zdt-eks/zdt/lab"
 	"github.com/zdt-eks/zdt/lab/cluster"
+	"github.com/zdt-eks/zdt/lab/emulator"
 	"github.com/zdt-eks/zdt/lab/scenario"
 )
 
@@ -43,14 +45,15 @@ func main() {
 
 func run() int {
 	var (
-		opts      lab.Options
-		scenarios string
-		jsonPath  string
-		sweep     string
-		configs   string
-		repeats   int
-		chartPath string
-		tablePath string
+		opts        lab.Options
+		scenarios   string
+		jsonPath    string
+		sweep       string
+		configs     string
+		repeats     int
+		chartPath   string
+		tablePath   string
+		propagation time.Duration
 	)
 	flag.StringVar(&opts.WorkDir, "work", "", "work directory holding all lab state (default <repo>/work/lab)")
 	flag.StringVar(&scenarios, "scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(lab.AllScenarios, ",")+")")
@@ -58,6 +61,7 @@ func run() int {
 	flag.IntVar(&opts.Rate, "rate", 20, "verifier rate per path, requests per second (open loop)")
 	flag.IntVar(&opts.SustainedRate, "sustained-rate", 100, "verifier rate per path in the sustained scenario")
 	flag.DurationVar(&opts.ClosedLoop, "closed-loop", 0, "instead of the lab's open-loop mix, the field report's load: one GET at a time per path, the next this long after the previous one ended (the report's curl loop: 500ms)")
+	flag.DurationVar(&propagation, "propagation", 0, "run every scenario at this fixed emulated ALB propagation on every node instead of the evidence-based distribution (e.g. 8s, under the field report's 10 s preStop)")
 	flag.BoolVar(&opts.KeepCluster, "keep", false, "leave the cluster running afterwards (make lab-down stops it)")
 	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll each sweep configuration at each of these fixed propagations (e.g. 2s,5s,10s,30s,60s)")
 	flag.StringVar(&configs, "sweep-configs", "", "with --sweep: comma-separated configurations (default all: "+strings.Join(lab.SweepConfigs, ",")+")")
@@ -68,6 +72,15 @@ func run() int {
 	if opts.ClosedLoop < 0 {
 		fmt.Fprintf(os.Stderr, "zdt-lab: --closed-loop %s: must be positive (the field report's: 500ms)\n", opts.ClosedLoop)
 		return 2
+	}
+	if propagation < 0 {
+		fmt.Fprintf(os.Stderr, "zdt-lab: --propagation %s: must be positive\n", propagation)
+		return 2
+	}
+	if propagation > 0 {
+		s := lab.LabEmulatorSettings()
+		s.DeregistrationPropagation = emulator.FixedPropagation(propagation)
+		opts.Emulator = &s
 	}
 	if scenarios != "" {
 		opts.Scenarios = strings.Split(scenarios, ",")

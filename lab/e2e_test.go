@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func TestLabEndToEnd(t *testing.T) {
 	// Pulumi state behind (e.g. the autoscaled app's replica count owned by
 	// another field manager) that would change what this run measures.
 	workDir := filepath.Join(repo, "work", "lab-e2e")
-	if err := cluster.DownTo(ctx, workDir, testWriter{t}); err != nil {
+	if err := cluster.DownTo(ctx, workDir, newTestWriter(t)); err != nil {
 		t.Fatalf("stopping what an earlier run left: %v", err)
 	}
 	if err := cluster.Purge(workDir); err != nil {
@@ -42,7 +43,7 @@ func TestLabEndToEnd(t *testing.T) {
 	results, err := Run(ctx, Options{
 		RepoDir:  repo,
 		WorkDir:  workDir,
-		Progress: testWriter{t},
+		Progress: newTestWriter(t),
 	})
 	if out := os.Getenv("ZDT_LAB_REPORT"); out != "" {
 		if f, ferr := os.Create(out); ferr == nil {
@@ -244,9 +245,30 @@ func checkFaults(t *testing.T, get func(string) scenario.Result, noFailures func
 }
 
 // testWriter sends progress lines to the test log.
-type testWriter struct{ t *testing.T }
+// Output arrives in pieces (a tabwriter flushes cell by cell); it is logged
+// a whole line at a time, so tables stay readable.
+type testWriter struct {
+	t   *testing.T
+	mu  *sync.Mutex
+	buf *bytes.Buffer
+}
+
+// newTestWriter returns a testWriter logging to t.
+func newTestWriter(t *testing.T) testWriter {
+	return testWriter{t: t, mu: &sync.Mutex{}, buf: &bytes.Buffer{}}
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadString('\n')
+		if err != nil { // no whole line left: keep the rest for later
+			w.buf.Reset()
+			w.buf.WriteString(line)
+			return len(p), nil
+		}
+		w.t.Log(strings.TrimSuffix(line, "\n"))
+	}
 }

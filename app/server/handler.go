@@ -48,10 +48,22 @@ func (s *Server) Handler() http.Handler {
 }
 
 // identify sets the version and pod headers on every response.
+//
+// While draining it also answers "Connection: close", so the server closes
+// each connection a client still uses right after an answer. It does not
+// close idle connections at the signal (http.Server.SetKeepAlivesEnabled
+// would): a client may be writing a request onto one at that instant, and
+// gets a reset for it, which Go's client, like most, retries only for
+// idempotent methods (measured in the lab: one internal POST reset during a
+// sustained rollout at 100 req/s). Connections idle through the whole drain
+// still close at Shutdown.
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(HeaderVersion, s.cfg.Version)
 		w.Header().Set(HeaderPod, s.cfg.PodName)
+		if s.state.Phase() == Draining {
+			w.Header().Set("Connection", "close")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

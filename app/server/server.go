@@ -7,8 +7,9 @@
 //
 //	boot delay (no listener: connections refused)
 //	-> listen, Ready (/readyz 200)
-//	-> termination signal: Draining (/readyz 503, keep-alives off, every
-//	   request still served) for Config.Drain
+//	-> termination signal: Draining (/readyz 503, every request still
+//	   served and answered with Connection: close; idle connections kept)
+//	   for Config.Drain
 //	-> http.Server.Shutdown, bounded by Config.ShutdownTimeout, waits for
 //	   in-flight requests
 //	-> Stopped; Run returns nil.
@@ -246,11 +247,11 @@ func (s *Server) exitAbruptly(srv *http.Server) error {
 	return ErrNaiveExit
 }
 
-// drainAndShutdown fails readiness, keeps serving for the drain window with
-// keep-alives disabled, then shuts down gracefully.
+// drainAndShutdown fails readiness, keeps serving for the drain window
+// (closing each connection after its next answer, see identify), then shuts
+// down gracefully.
 func (s *Server) drainAndShutdown(srv *http.Server, serveErr <-chan error, signalAt time.Time) error {
 	s.advance(Draining)
-	srv.SetKeepAlivesEnabled(false)
 	s.log.Info("drain started", "drain", s.cfg.Drain.String())
 	select {
 	case <-s.clock.After(s.cfg.Drain):

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -141,6 +142,7 @@ func TestRunGracefulLifecycle(t *testing.T) {
 		t.Fatal("response when ready asked to close the connection; want keep-alive")
 	}
 
+	idle := openIdle(t, s)
 	inFlight := slowGet(s, "30s")
 	held := clock.next(t, "in-flight request delay")
 
@@ -161,6 +163,12 @@ func TestRunGracefulLifecycle(t *testing.T) {
 	}
 	if !resp.Close {
 		t.Error("response while draining did not carry Connection: close; keep-alives still enabled")
+	}
+	// A connection that was idle at the signal is not closed under a
+	// client that may be writing to it: it still answers, then closes.
+	time.Sleep(200 * time.Millisecond) // room for a wrong close to land first
+	if status, closeAfter := idle.request(t); status != http.StatusOK || !closeAfter {
+		t.Errorf("connection idle at the signal, used while draining: status %d, Connection: close %v; want 200 and close", status, closeAfter)
 	}
 
 	drain.fire()
@@ -315,4 +323,47 @@ func TestNewValidates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// idleConn is a raw keep-alive connection to the server, to see what the
+// server does with a connection idle at the signal.
+type idleConn struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// openIdle opens a connection, makes one keep-alive request on it and
+// leaves it idle.
+func openIdle(t *testing.T, s *Server) *idleConn {
+	t.Helper()
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c := &idleConn{conn: conn, r: bufio.NewReader(conn)}
+	if status, closeAfter := c.request(t); status != http.StatusOK || closeAfter {
+		t.Fatalf("keep-alive request when ready: status %d, close %v", status, closeAfter)
+	}
+	return c
+}
+
+// request sends GET / on the connection and returns the status and whether
+// the server said it closes the connection afterwards (0 when the
+// connection failed).
+func (c *idleConn) request(t *testing.T) (int, bool) {
+	t.Helper()
+	_ = c.conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c.conn, "GET / HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
+		t.Logf("write on the idle connection: %v", err)
+		return 0, false
+	}
+	resp, err := http.ReadResponse(c.r, nil)
+	if err != nil {
+		t.Logf("read on the idle connection: %v", err)
+		return 0, false
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Close
 }

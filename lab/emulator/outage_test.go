@@ -62,15 +62,8 @@ func TestStoppedControllerRegistersNothingUntilStarted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- ctrl.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runUntilCleanup(t, ctrl.Run)
+	ctx := t.Context()
 	targets := func() int {
 		groups := ctrl.targetGroups()
 		if len(groups) != 1 {
@@ -183,15 +176,7 @@ func runEmulator(t *testing.T, objects ...runtime.Object) *Emulator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- emu.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	runUntilCleanup(t, emu.Run)
 	select {
 	case <-emu.Ready():
 	case <-time.After(10 * time.Second):

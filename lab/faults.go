@@ -27,9 +27,13 @@ const lbcFailHold = 30 * time.Second
 // good version the app runs (v2 when none) and leaves it there.
 func (r *runner) evicted(ctx context.Context, name string) (scenario.Result, error) {
 	v := r.servingVersion(r.zda.NS)
-	return r.measure(ctx, r.env, r.zda, v, v, func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error) {
+	res, err := r.measure(ctx, r.env, r.zda, v, v, func(env scenario.Env, alreadyDeployed bool) (scenario.Result, error) {
 		return scenario.Evicted(ctx, env, name, r.zda, v, alreadyDeployed)
 	})
+	// A drain replaces pods one at a time as the budget allows, not in the
+	// Deployment's rollout batches: the rollout floor says nothing about it.
+	res.Floor = nil
+	return res, err
 }
 
 // lbcStopped rolls ZeroDowntimeApp to the other good version with the

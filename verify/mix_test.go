@@ -178,35 +178,31 @@ func TestRunMixExactProportions(t *testing.T) {
 // in both load modes, with connections reused (GETs answer normally).
 func TestRunPostNeverRetried(t *testing.T) {
 	t.Parallel()
-	for _, closed := range []bool{false, true} {
-		name := map[bool]string{false: "open loop", true: "closed loop"}[closed]
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			a := &arrivals{}
-			srv := newHTTPServer(t, mixHandler(a, true))
-			cfg := Config{Targets: []Target{{Name: "app", URL: srv.URL + "/"}}, Rate: 20, Duration: time.Second, Mix: Mix{PostPercent: 50}}
-			if closed {
-				cfg.ClosedLoop = 20 * time.Millisecond
-			}
-			var mu sync.Mutex
-			failedKinds := map[Kind]int{}
-			cfg.OnFailure = func(f Failure) { mu.Lock(); failedKinds[f.Kind]++; mu.Unlock() }
-			rep := mustRun(t, cfg)
-			post := rep.Targets[0].Kinds[KindPost]
-			if post.Requests == 0 || post.Classes[ClassReset] != post.Requests {
-				t.Fatalf("POSTs: %+v, want every one a reset", post)
-			}
-			if got := a.get(KindPost); int64(got) != post.Requests {
-				t.Errorf("the server received %d POSTs for %d sent: a POST was retried", got, post.Requests)
-			}
-			if get := rep.Targets[0].Kinds[KindGet]; get.Failures != 0 || get.Requests < post.Requests {
-				t.Errorf("GETs: %+v, want %d or more, all ok", get, post.Requests)
-			}
-			if failedKinds[KindPost] != int(post.Requests) || len(failedKinds) != 1 {
-				t.Errorf("OnFailure saw %v, want %d post failures only", failedKinds, post.Requests)
-			}
-		})
-	}
+	forBothLoadModes(t, func(t *testing.T, closed bool) {
+		a := &arrivals{}
+		srv := newHTTPServer(t, mixHandler(a, true))
+		cfg := Config{Targets: []Target{{Name: "app", URL: srv.URL + "/"}}, Rate: 20, Duration: time.Second, Mix: Mix{PostPercent: 50}}
+		if closed {
+			cfg.ClosedLoop = 20 * time.Millisecond
+		}
+		var mu sync.Mutex
+		failedKinds := map[Kind]int{}
+		cfg.OnFailure = func(f Failure) { mu.Lock(); failedKinds[f.Kind]++; mu.Unlock() }
+		rep := mustRun(t, cfg)
+		post := rep.Targets[0].Kinds[KindPost]
+		if post.Requests == 0 || post.Classes[ClassReset] != post.Requests {
+			t.Fatalf("POSTs: %+v, want every one a reset", post)
+		}
+		if got := a.get(KindPost); int64(got) != post.Requests {
+			t.Errorf("the server received %d POSTs for %d sent: a POST was retried", got, post.Requests)
+		}
+		if get := rep.Targets[0].Kinds[KindGet]; get.Failures != 0 || get.Requests < post.Requests {
+			t.Errorf("GETs: %+v, want %d or more, all ok", get, post.Requests)
+		}
+		if failedKinds[KindPost] != int(post.Requests) || len(failedKinds) != 1 {
+			t.Errorf("OnFailure saw %v, want %d post failures only", failedKinds, post.Requests)
+		}
+	})
 }
 
 // TestRunCountsInFlightLongRequestsAfterStop: stopping a run sends no new
@@ -215,32 +211,41 @@ func TestRunPostNeverRetried(t *testing.T) {
 // the report, answered.
 func TestRunCountsInFlightLongRequestsAfterStop(t *testing.T) {
 	t.Parallel()
+	forBothLoadModes(t, func(t *testing.T, closed bool) {
+		a := &arrivals{}
+		srv := newHTTPServer(t, mixHandler(a, false))
+		cfg := Config{
+			Targets: []Target{{Name: "app", URL: srv.URL + "/"}}, Rate: 20,
+			Mix: Mix{LongPercent: 100, LongDuration: 400 * time.Millisecond},
+		}
+		if closed {
+			cfg.ClosedLoop = time.Millisecond
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 250*time.Millisecond)
+		defer cancel()
+		rep, err := Run(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		long := rep.Targets[0].Kinds[KindLong]
+		if rep.StopReason != StopCancelled || long.Requests == 0 || long.Classes[ClassOK] != long.Requests {
+			t.Fatalf("stopped by %s; long requests %+v, want some, all answered", rep.StopReason, long)
+		}
+		if got := a.get(KindLong); int64(got) != long.Requests || rep.Requests != long.Requests {
+			t.Errorf("the server received %d long requests, the report counts %d of %d", got, long.Requests, rep.Requests)
+		}
+	})
+}
+
+// forBothLoadModes runs test, in parallel, as a subtest in the open-loop
+// mode (closed false) and in the closed-loop mode (closed true).
+func forBothLoadModes(t *testing.T, test func(t *testing.T, closed bool)) {
+	t.Helper()
 	for _, closed := range []bool{false, true} {
 		name := map[bool]string{false: "open loop", true: "closed loop"}[closed]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			a := &arrivals{}
-			srv := newHTTPServer(t, mixHandler(a, false))
-			cfg := Config{
-				Targets: []Target{{Name: "app", URL: srv.URL + "/"}}, Rate: 20,
-				Mix: Mix{LongPercent: 100, LongDuration: 400 * time.Millisecond},
-			}
-			if closed {
-				cfg.ClosedLoop = time.Millisecond
-			}
-			ctx, cancel := context.WithTimeout(t.Context(), 250*time.Millisecond)
-			defer cancel()
-			rep, err := Run(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			long := rep.Targets[0].Kinds[KindLong]
-			if rep.StopReason != StopCancelled || long.Requests == 0 || long.Classes[ClassOK] != long.Requests {
-				t.Fatalf("stopped by %s; long requests %+v, want some, all answered", rep.StopReason, long)
-			}
-			if got := a.get(KindLong); int64(got) != long.Requests || rep.Requests != long.Requests {
-				t.Errorf("the server received %d long requests, the report counts %d of %d", got, long.Requests, rep.Requests)
-			}
+			test(t, closed)
 		})
 	}
 }

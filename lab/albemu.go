@@ -61,7 +61,7 @@ func startEmulator(ctx context.Context, step stepper, cs kubernetes.Interface, o
 		logFile.Close()
 		return nil, nil, fmt.Errorf("emulator webhook: %w", err)
 	}
-	step.say("emulator: data plane %s, debug %s/debug/targets, log %s", emu.DataPlaneAddr(), emu.DebugURL(), logPath)
+	step.say("emulator: data plane %s, debug %s/debug/targets, log %s; LBC %s", emu.DataPlaneAddr(), emu.DebugURL(), logPath, lbcMode(settings))
 	stop := func() {
 		_ = emu.DeleteWebhookConfiguration(context.WithoutCancel(ctx))
 		cancel()
@@ -79,4 +79,12 @@ type stepper struct {
 
 func (s stepper) say(format string, args ...any) {
 	fmt.Fprintf(s.w, "==> [%6.1fs] %s\n", time.Since(s.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// lbcMode names the emulated LBC behaviour for the lab's progress lines.
+func lbcMode(s emulator.Settings) string {
+	if s.ReconcileOnPodEvents {
+		return fmt.Sprintf("v3.5 (reconciles on pod updates, gates re-checked every %s)", s.RequeueDuration)
+	}
+	return fmt.Sprintf("v2 (no pod events: gates re-checked every %s and on EndpointSlice changes)", s.RequeueDuration)
 }

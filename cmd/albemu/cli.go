@@ -50,6 +50,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&s.Seed, "seed", s.Seed, "seed of the random draws (0: from the clock)")
 	fs.DurationVar(&s.DefaultDeregistrationDelay, "default-deregistration-delay", s.DefaultDeregistrationDelay, "deregistration_delay.timeout_seconds when the Ingress sets none")
 	fs.DurationVar(&s.RequeueDuration, "requeue-duration", s.RequeueDuration, "readiness gate re-check period (--targetgroupbinding-requeue-duration)")
+	fs.BoolVar(&s.ReconcileOnPodEvents, "reconcile-on-pod-events", s.ReconcileOnPodEvents, "reconcile a target group when one of its pods changes (LBC v3.4.0+; false: the v2.x behaviour)")
 	fs.BoolVar(&s.GateRecheckOnTargetChange, "gate-recheck-on-target-change", s.GateRecheckOnTargetChange, "also re-check gates as soon as a target changes state")
 	fs.BoolVar(&s.InitialHealthyAfterOneCheck, "initial-healthy-after-one-check", s.InitialHealthyAfterOneCheck, "a new target is healthy after one passed check (UNCONFIRMED)")
 	fs.BoolVar(&s.InitialTargetsInFailOpen, "initial-targets-in-fail-open", s.InitialTargetsInFailOpen, "initial targets get requests in fail-open (UNCONFIRMED)")

@@ -7,11 +7,14 @@
 //	zdt-lab [--scenarios 1-no-probes,ZeroDowntimeApp] [--json report.json] [--keep]
 //	zdt-lab --sweep 2s,5s,10s,30s,60s [--sweep-configs 4-readiness-gate,ZeroDowntimeApp] [--repeat 3] [--chart sweep.svg] [--table sweep.txt]
 //	zdt-lab --closed-loop 500ms [--propagation 8s] --scenarios 1-no-probes,2-probes,3-prestop,4-readiness-gate
+//	zdt-lab --lbc v2 --scenarios ZeroDowntimeApp
 //
 // The load is the lab's request mix (short GETs, long GETs of the app's
 // longest request, POSTs) at --rate per path; --closed-loop replaces it by
 // the field report's curl loop (one GET at a time, this long apart) to
-// compare the report's rows at its own sampling.
+// compare the report's rows at its own sampling. --lbc v2 emulates the LBC
+// before v3.4.0, which re-checks pending readiness gates only on its requeue
+// and on EndpointSlice or Service changes, not on pod updates.
 //
 // --sweep rolls each configuration (default all: the field report's steps 3
 // and 4, ZeroDowntimeApp, ZeroDowntimeApp with a larger allowance) --repeat
@@ -54,6 +57,7 @@ func run() int {
 		chartPath   string
 		tablePath   string
 		propagation time.Duration
+		lbcMode     string
 	)
 	flag.StringVar(&opts.WorkDir, "work", "", "work directory holding all lab state (default <repo>/work/lab)")
 	flag.StringVar(&scenarios, "scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(lab.AllScenarios, ",")+")")
@@ -62,6 +66,7 @@ func run() int {
 	flag.IntVar(&opts.SustainedRate, "sustained-rate", 100, "verifier rate per path in the sustained scenario")
 	flag.DurationVar(&opts.ClosedLoop, "closed-loop", 0, "instead of the lab's open-loop mix, the field report's load: one GET at a time per path, the next this long after the previous one ended (the report's curl loop: 500ms)")
 	flag.DurationVar(&propagation, "propagation", 0, "run every scenario at this fixed emulated ALB propagation on every node instead of the evidence-based distribution (e.g. 8s, under the field report's 10 s preStop)")
+	flag.StringVar(&lbcMode, "lbc", "v3.5", "emulated LBC behaviour: v3.5 (reconciles on pod updates, since v3.4.0) or v2 (requeue and EndpointSlice/Service events only)")
 	flag.BoolVar(&opts.KeepCluster, "keep", false, "leave the cluster running afterwards (make lab-down stops it)")
 	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll each sweep configuration at each of these fixed propagations (e.g. 2s,5s,10s,30s,60s)")
 	flag.StringVar(&configs, "sweep-configs", "", "with --sweep: comma-separated configurations (default all: "+strings.Join(lab.SweepConfigs, ",")+")")
@@ -77,9 +82,16 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "zdt-lab: --propagation %s: must be positive\n", propagation)
 		return 2
 	}
-	if propagation > 0 {
+	if lbcMode != "v3.5" && lbcMode != "v2" {
+		fmt.Fprintf(os.Stderr, "zdt-lab: --lbc %q: must be v3.5 or v2\n", lbcMode)
+		return 2
+	}
+	if propagation > 0 || lbcMode == "v2" {
 		s := lab.LabEmulatorSettings()
-		s.DeregistrationPropagation = emulator.FixedPropagation(propagation)
+		if propagation > 0 {
+			s.DeregistrationPropagation = emulator.FixedPropagation(propagation)
+		}
+		s.ReconcileOnPodEvents = lbcMode == "v3.5"
 		opts.Emulator = &s
 	}
 	if scenarios != "" {

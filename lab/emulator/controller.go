@@ -197,10 +197,11 @@ func (c *Controller) onEndpointSlice(obj any) {
 }
 
 // onPod reconciles the target groups whose Service selects the pod or whose
-// gate the pod carries (the LBC reconciles on pod updates since v3.4.0).
+// gate the pod carries (the LBC reconciles on pod updates since v3.4.0;
+// Settings.ReconcileOnPodEvents false is the earlier behaviour).
 func (c *Controller) onPod(obj any) {
 	pod, ok := obj.(*corev1.Pod)
-	if !ok {
+	if !ok || !c.settings.ReconcileOnPodEvents {
 		return
 	}
 	c.enqueueGroups(func(g *managedGroup) bool {

@@ -114,6 +114,12 @@ func newControllerFixture(t *testing.T, objects ...runtime.Object) *controllerFi
 	t.Helper()
 	s := testSettings()
 	s.RegistrationDelay = 2 * time.Second
+	return newControllerFixtureWith(t, s, objects...)
+}
+
+// newControllerFixtureWith is newControllerFixture with the given settings.
+func newControllerFixtureWith(t *testing.T, s Settings, objects ...runtime.Object) *controllerFixture {
+	t.Helper()
 	cf := &controllerFixture{ctx: t.Context(), client: fake.NewClientset(objects...), clock: clocktesting.NewFakeClock(t0), recorder: record.NewFakeRecorder(100)}
 	cf.check = newFakeChecker(cf.clock)
 	ctrl, err := NewController(ControllerOptions{Client: cf.client, Clock: cf.clock, HealthChecker: cf.check.check, Recorder: cf.recorder}, s)

@@ -68,3 +68,55 @@ func TestGateRecheckRunsFromThePodsFirstSight(t *testing.T) {
 		t.Fatalf("requeued %q", k)
 	}
 }
+
+// TestPodEventsTriggerAReconcileOnlyInTheV3Mode pins the difference between
+// the LBC modes: since v3.4.0 a pod update (here its containers turning
+// ready) reconciles its target group at once; in the v2.x mode
+// (ReconcileOnPodEvents false) nothing is queued and the pending gate waits
+// for the requeue.
+func TestPodEventsTriggerAReconcileOnlyInTheV3Mode(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		podEvents bool
+		want      int
+	}{
+		{"v3.5: pod events", true, 1},
+		{"v2: polling only", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := testSettings()
+			s.RegistrationDelay = 2 * time.Second
+			s.ReconcileOnPodEvents = tc.podEvents
+			boot := newControllerFixtureWith(t, s, webService(), webIngress(nil))
+			boot.reconcileModel(t)
+			gate := GateConditionType(boot.onlyGroup(t).Name())
+			p := podState{name: "web-1", ip: "10.244.1.7", gate: true} // booting
+			cf := newControllerFixtureWith(t, s, webService(), webIngress(nil), webPod(p, gate), webSlice(p))
+			cf.reconcileModel(t)
+			tg := cf.onlyGroup(t)
+			cf.reconcileGroup(t, tg)
+			eventually(t, "the Ingress updates in the cache", func() bool {
+				ing, err := cf.ctrl.ingresses.Ingresses("app").Get("web")
+				return err == nil && len(ing.Finalizers) == 1 && len(ing.Status.LoadBalancer.Ingress) == 1
+			})
+			time.Sleep(50 * time.Millisecond) // let the handlers of the latest updates run
+			for cf.ctrl.queue.Len() > 0 {
+				k, _ := cf.ctrl.queue.Get()
+				cf.ctrl.queue.Done(k)
+			}
+
+			p.containersReady = true
+			if _, err := cf.client.CoreV1().Pods("app").UpdateStatus(cf.ctx, webPod(p, gate), metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the ready pod in the cache", func() bool {
+				pod, err := cf.ctrl.pods.Pods("app").Get("web-1")
+				return err == nil && containersReady(pod)
+			})
+			time.Sleep(50 * time.Millisecond)
+			if got := cf.ctrl.queue.Len(); got != tc.want {
+				t.Fatalf("queue after the pod update: %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

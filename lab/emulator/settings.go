@@ -70,6 +70,16 @@ type Settings struct {
 	// false keeps that lag.
 	GateRecheckOnTargetChange bool
 
+	// ReconcileOnPodEvents reconciles a target group as soon as a pod it
+	// selects, or a pod carrying its gate, changes (a container turning
+	// ready, a gate patched), besides the EndpointSlice, Service and
+	// RequeueDuration triggers. Default true: LBC v3.4.0 added the pod event
+	// handler (controllers/elbv2/eventhandlers/pod.go, commit "Watch pod
+	// events for updating targetgroupbindings"); v3.5.0 has it. False is the
+	// LBC v2.x mode (and v3.0-v3.3): pending gates are only re-checked by
+	// the requeue and by EndpointSlice or Service changes (zdt-lab --lbc v2).
+	ReconcileOnPodEvents bool
+
 	// InitialHealthyAfterOneCheck makes a target in state initial healthy after
 	// ONE passed check instead of HealthyThreshold passes. Default true: ALB
 	// user guide, "Health checks for Application Load Balancer target
@@ -152,6 +162,7 @@ func DefaultSettings() Settings {
 		InitialHealthyAfterOneCheck: true,
 		DefaultDeregistrationDelay:  lbc.DefaultDeregistrationDelaySeconds * time.Second,
 		RequeueDuration:             15 * time.Second,
+		ReconcileOnPodEvents:        true,
 		NoUsableTargetStatus:        http.StatusBadGateway,
 		ConnectTimeout:              10 * time.Second,
 		DefaultIdleTimeout:          60 * time.Second,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/zdt-eks/zdt/internal/podcond"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -130,21 +131,12 @@ func (c *Controller) eligible(ns string, ep discoveryv1.Endpoint, port int32, ga
 
 // gateTrue tells whether the pod's gate condition is True.
 func gateTrue(pod *corev1.Pod, gate corev1.PodConditionType) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == gate {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
+	return podcond.IsTrue(pod, gate)
 }
 
+// containersReady tells whether the kubelet reports every container ready.
 func containersReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.ContainersReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
+	return podcond.IsTrue(pod, corev1.ContainersReady)
 }
 
 // updateGates writes each registered pod's gate condition from its target's

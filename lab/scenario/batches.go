@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zdt-eks/zdt/internal/podcond"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -108,13 +109,13 @@ func (t *podTracker) observe(pod *corev1.Pod, at time.Time) {
 		t.order = append(t.order, pod.Name)
 	}
 	p.gated = len(pod.Spec.ReadinessGates) > 0
-	if p.containersReady.IsZero() && conditionTrue(pod, corev1.ContainersReady) {
+	if p.containersReady.IsZero() && podcond.IsTrue(pod, corev1.ContainersReady) {
 		p.containersReady = at
 	}
 	if p.gated && p.gate.IsZero() && gatesTrue(pod) {
 		p.gate = at
 	}
-	switch ready := conditionTrue(pod, corev1.PodReady); {
+	switch ready := podcond.IsTrue(pod, corev1.PodReady); {
 	case ready && p.ready.IsZero():
 		p.ready = at
 	case !ready:
@@ -187,19 +188,10 @@ func (b *Batch) phase() {
 	b.Total = last.Available - b.Start
 }
 
-func conditionTrue(pod *corev1.Pod, t corev1.PodConditionType) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == t {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // gatesTrue tells whether every readiness gate of the pod is True.
 func gatesTrue(pod *corev1.Pod) bool {
 	for _, g := range pod.Spec.ReadinessGates {
-		if !conditionTrue(pod, g.ConditionType) {
+		if !podcond.IsTrue(pod, g.ConditionType) {
 			return false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -39,14 +40,7 @@ func TestGateRecheckRunsFromThePodsFirstSight(t *testing.T) {
 	drain()
 
 	cf.clock.Step(10 * time.Second) // the containers are ready: registered
-	p.containersReady = true
-	if _, err := cf.client.CoreV1().Pods("app").UpdateStatus(cf.ctx, webPod(p, gate), metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "the ready pod in the cache", func() bool {
-		pod, err := cf.ctrl.pods.Pods("app").Get("web-1")
-		return err == nil && containersReady(pod)
-	})
+	cf.markContainersReady(t, p, gate)
 	cf.reconcileGroup(t, tg)
 	if got := len(tg.Targets()); got != 1 {
 		t.Fatalf("%d targets once the containers are ready, want 1", got)
@@ -105,18 +99,25 @@ func TestPodEventsTriggerAReconcileOnlyInTheV3Mode(t *testing.T) {
 				cf.ctrl.queue.Done(k)
 			}
 
-			p.containersReady = true
-			if _, err := cf.client.CoreV1().Pods("app").UpdateStatus(cf.ctx, webPod(p, gate), metav1.UpdateOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			eventually(t, "the ready pod in the cache", func() bool {
-				pod, err := cf.ctrl.pods.Pods("app").Get("web-1")
-				return err == nil && containersReady(pod)
-			})
+			cf.markContainersReady(t, p, gate)
 			time.Sleep(50 * time.Millisecond)
 			if got := cf.ctrl.queue.Len(); got != tc.want {
 				t.Fatalf("queue after the pod update: %d, want %d", got, tc.want)
 			}
 		})
 	}
+}
+
+// markContainersReady writes the pod's status with its containers ready (as
+// the kubelet does) and waits until the controller's cache has it.
+func (cf *controllerFixture) markContainersReady(t *testing.T, p podState, gate corev1.PodConditionType) {
+	t.Helper()
+	p.containersReady = true
+	if _, err := cf.client.CoreV1().Pods("app").UpdateStatus(cf.ctx, webPod(p, gate), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the ready pod in the cache", func() bool {
+		pod, err := cf.ctrl.pods.Pods("app").Get(p.name)
+		return err == nil && containersReady(pod)
+	})
 }

@@ -81,10 +81,19 @@ func (s stepper) say(format string, args ...any) {
 	fmt.Fprintf(s.w, "==> [%6.1fs] %s\n", time.Since(s.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
-// lbcMode names the emulated LBC behaviour for the lab's progress lines.
+// lbcVersion names the emulated LBC behaviour for the report: v3.5
+// (reconciles on pod events) or v2 (before v3.4.0: it does not).
+func lbcVersion(s emulator.Settings) string {
+	if s.ReconcileOnPodEvents {
+		return "v3.5"
+	}
+	return "v2"
+}
+
+// lbcMode describes the emulated LBC behaviour for the lab's progress lines.
 func lbcMode(s emulator.Settings) string {
 	if s.ReconcileOnPodEvents {
-		return fmt.Sprintf("v3.5 (reconciles on pod updates, gates re-checked every %s)", s.RequeueDuration)
+		return fmt.Sprintf("%s (reconciles on pod updates, gates re-checked every %s)", lbcVersion(s), s.RequeueDuration)
 	}
-	return fmt.Sprintf("v2 (no pod events: gates re-checked every %s and on EndpointSlice changes)", s.RequeueDuration)
+	return fmt.Sprintf("%s (no pod events: gates re-checked every %s and on EndpointSlice changes)", lbcVersion(s), s.RequeueDuration)
 }

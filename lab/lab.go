@@ -193,6 +193,7 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		Log:            opts.Progress,
 		ALB:            emu,
 		Propagation:    settings.DeregistrationPropagation.String(),
+		LBC:            lbcVersion(settings),
 	}
 	if opts.ClosedLoop > 0 {
 		env = fieldReportLoad(env, opts.ClosedLoop)

@@ -75,15 +75,11 @@ func Evict(env Env, name string, d Deployer, version string, retryDelay time.Dur
 
 // runningPods lists the Deployment's pods that are not terminating already.
 func runningPods(ctx context.Context, cs kubernetes.Interface, ns, name string) ([]corev1.Pod, error) {
-	d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+	sel, err := deploymentSelector(ctx, cs, ns, name)
 	if err != nil {
-		return nil, fmt.Errorf("reading deployment %s/%s: %w", ns, name, err)
+		return nil, err
 	}
-	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-	if err != nil {
-		return nil, fmt.Errorf("deployment %s/%s selector: %w", ns, name, err)
-	}
-	list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return nil, fmt.Errorf("listing the pods of %s/%s: %w", ns, name, err)
 	}

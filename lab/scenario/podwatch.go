@@ -34,16 +34,12 @@ type podWatch struct {
 // once the informer's cache has synced are the rollout's old pods, so start
 // it before the deploy.
 func watchPods(ctx context.Context, cs kubernetes.Interface, ns, deployment string) (*podWatch, error) {
-	d, err := cs.AppsV1().Deployments(ns).Get(ctx, deployment, metav1.GetOptions{})
+	sel, err := deploymentSelector(ctx, cs, ns, deployment)
 	if err != nil {
-		return nil, fmt.Errorf("reading deployment %s/%s: %w", ns, deployment, err)
-	}
-	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-	if err != nil {
-		return nil, fmt.Errorf("deployment %s/%s selector: %w", ns, deployment, err)
+		return nil, err
 	}
 	factory := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(ns),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sel.String() }))
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sel }))
 	inf := factory.Core().V1().Pods().Informer()
 	tracker := newPodTracker()
 	handle := func(obj any) {
@@ -110,4 +106,18 @@ func albDone(dr Drainer, ns string, old []string, start time.Time) (float64, boo
 		return 0, false
 	}
 	return last.Sub(start).Seconds(), pending
+}
+
+// deploymentSelector reads the Deployment and returns its pod selector as a
+// list option's label selector.
+func deploymentSelector(ctx context.Context, cs kubernetes.Interface, ns, name string) (string, error) {
+	d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("reading deployment %s/%s: %w", ns, name, err)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return "", fmt.Errorf("deployment %s/%s selector: %w", ns, name, err)
+	}
+	return sel.String(), nil
 }

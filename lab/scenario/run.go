@@ -51,6 +51,8 @@ type Env struct {
 	// Propagation names the emulated deregistration propagation the rollout
 	// runs under, for the report.
 	Propagation string
+	// LBC names the emulated LBC's behaviour (v3.5 or v2), for the report.
+	LBC string
 	// Log receives progress lines a person can read.
 	Log io.Writer
 }
@@ -81,6 +83,9 @@ type Result struct {
 	// Propagation is the emulated ALB's deregistration propagation setting
 	// the row was measured at.
 	Propagation string `json:"propagation,omitempty"`
+	// LBC is the emulated LBC behaviour the row was measured with (v3.5:
+	// reconciles on pod events; v2: requeue and EndpointSlice events only).
+	LBC string `json:"lbc,omitempty"`
 	// RolloutSeconds runs from the start of the v2 deploy until no old pod
 	// is left.
 	RolloutSeconds float64 `json:"rolloutSeconds"`
@@ -160,7 +165,7 @@ type Action struct {
 // stop the load. Every measurement of the lab goes through here, so each
 // ends by the same rule.
 func UnderLoad(ctx context.Context, env Env, name string, d Deployer, from string, alreadyDeployed bool, act Action) (Result, error) {
-	res := Result{Name: name, Propagation: env.Propagation}
+	res := Result{Name: name, Propagation: env.Propagation, LBC: env.LBC}
 	targets, err := prepare(ctx, env, name, d, from, alreadyDeployed)
 	if err != nil {
 		return res, err

@@ -83,6 +83,10 @@ REPEAT ?= 3
 lab-sweep: k8s-binaries engine-tools ## Roll each sweep configuration (SWEEP_CONFIGS, default all four) REPEAT times per fixed ALB propagation (SWEEP=2s,5s,...); table and chart against each model boundary into work/lab-sweep.{txt,svg,json} (root; about 2.5 min a rollout; not in CI).
 	$(GO) run ./cmd/zdt-lab --sweep '$(SWEEP)' --sweep-configs '$(SWEEP_CONFIGS)' --repeat $(REPEAT) --json $(CURDIR)/work/lab-sweep.json --table $(CURDIR)/work/lab-sweep.txt --chart $(CURDIR)/work/lab-sweep.svg
 
+.PHONY: lab-one-batch
+lab-one-batch: k8s-binaries engine-tools ## One-replica rollouts (every pod replaced in one batch, 30 s ALB health checks) without and with minReadySeconds = interval, REPEAT times at a 2 s ALB propagation; table and chart into work/lab-one-batch.{txt,svg,json} (root; about 2 min a rollout; not in CI).
+	$(GO) run ./cmd/zdt-lab --sweep 2s --sweep-configs '4-readiness-gate one replica,4-readiness-gate one replica minReady' --repeat $(REPEAT) --json $(CURDIR)/work/lab-one-batch.json --table $(CURDIR)/work/lab-one-batch.txt --chart $(CURDIR)/work/lab-one-batch.svg
+
 .PHONY: lab
 lab: k8s-binaries engine-tools provider yaml-host ## The main job: real cluster + emulated ALB, every scenario, the table (root).
 	$(GO) run ./cmd/zdt-lab --json $(CURDIR)/work/lab-report.json

@@ -141,3 +141,35 @@ func checkHPA(a *App) []Finding {
 	}
 	return out
 }
+
+// checkMinReady: a rollout that replaces every pod in one batch must keep
+// the old pods until every ALB node has checked a new one, so
+// minReadySeconds must cover the health-check interval
+// (zerodowntime.Timing.MinReadySecondsRequired says why).
+func checkMinReady(a *App) []Finding {
+	if a.Deployment == nil || a.Deployment.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+		return nil
+	}
+	n := a.replicas()
+	surge, unavailable, err := ResolvedStrategy(a.Deployment, n)
+	if err != nil || zerodowntime.RolloutBatches(n, surge, unavailable) > 1 {
+		return nil // strategy reports a bad strategy
+	}
+	minReady := int(a.Deployment.Spec.MinReadySeconds)
+	for _, b := range a.ipBackends() {
+		if b.Ingress == nil {
+			continue // a TGB's health check lives on the target group in AWS
+		}
+		hc, _ := parseHealthCheck(b) // alb-health-check reports bad annotations
+		if minReady >= hc.interval {
+			continue
+		}
+		return []Finding{a.deployFinding(SeverityWarning, MechanismNoHealthyTarget, "spec.minReadySeconds",
+			fmt.Sprintf("every rollout replaces all %d pod(s) in one batch and minReadySeconds (%d s) is shorter than the ALB health-check interval of %s (%d s): "+
+				"each ALB node checks a new pod on its own schedule, so a node may lose its last old pod before it has found a new one healthy",
+				n, minReady, b.Obj.Ref(), hc.interval),
+			fmt.Sprintf("set minReadySeconds: %d (or more), or roll in more than one batch (replicas above maxSurge)", hc.interval),
+			predict(PhaseRollout, PathExternal, Class502))}
+	}
+	return nil
+}

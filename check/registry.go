@@ -19,6 +19,7 @@ var Checks = []Check{
 	{"prestop", "A native preStop sleep keeps the pod serving until in-cluster and ALB routing stop.", checkPreStop},
 	{"grace-period", "terminationGracePeriodSeconds covers preStop, the drain and a margin.", checkGracePeriod},
 	{"strategy", "The rolling update removes an old pod only once a new one is ready.", checkStrategy},
+	{"min-ready", "A one-batch rollout keeps old pods until every ALB node has checked a new one.", checkMinReady},
 	{"readiness-gate", "Pods behind an ip-target ALB get the LBC's readiness gate (namespace label).", checkReadinessGate},
 	{"target-type", "The ALB targets pods (ip), where readiness gates apply.", checkTargetType},
 	{"alb-health-check", "The ALB health check uses the readiness path, and its timing follows the model.", checkALBHealthCheck},

@@ -61,7 +61,7 @@ func startEmulator(ctx context.Context, step stepper, cs kubernetes.Interface, o
 		logFile.Close()
 		return nil, nil, fmt.Errorf("emulator webhook: %w", err)
 	}
-	step.say("emulator: data plane %s, debug %s/debug/targets, log %s; LBC %s", emu.DataPlaneAddr(), emu.DebugURL(), logPath, lbcMode(settings))
+	step.say("emulator: data plane %s, debug %s/debug/targets, log %s; LBC %s; ALB health checks %s", emu.DataPlaneAddr(), emu.DebugURL(), logPath, lbcMode(settings), healthChecks(settings))
 	stop := func() {
 		_ = emu.DeleteWebhookConfiguration(context.WithoutCancel(ctx))
 		cancel()
@@ -88,6 +88,15 @@ func lbcVersion(s emulator.Settings) string {
 		return "v3.5"
 	}
 	return "v2"
+}
+
+// healthChecks names how the emulated ALB checks targets, for the report:
+// per-node/<aggregation>, or shared.
+func healthChecks(s emulator.Settings) string {
+	if s.PerNodeHealthChecks {
+		return "per-node/" + string(s.HealthAggregation)
+	}
+	return "shared"
 }
 
 // lbcMode describes the emulated LBC behaviour for the lab's progress lines.

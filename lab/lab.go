@@ -194,6 +194,7 @@ func Run(ctx context.Context, opts Options) ([]scenario.Result, error) {
 		ALB:            emu,
 		Propagation:    settings.DeregistrationPropagation.String(),
 		LBC:            lbcVersion(settings),
+		HealthChecks:   healthChecks(settings),
 	}
 	if opts.ClosedLoop > 0 {
 		env = fieldReportLoad(env, opts.ClosedLoop)

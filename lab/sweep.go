@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zdt-eks/zdt/internal/lbc"
 	"github.com/zdt-eks/zdt/lab/emulator"
 	"github.com/zdt-eks/zdt/lab/scenario"
 )
@@ -30,8 +31,31 @@ const (
 	SweepAllowance = "ZeroDowntimeApp allowance"
 )
 
+// One-batch configurations: the field report's step 4 as a single-replica
+// service would run it, with a 30 s ALB health-check interval, so each
+// rollout replaces every pod in one batch. Each ALB node checks the new pod
+// on its own schedule while the gate may follow the first node's pass
+// (emulator PerNodeHealthChecks, HealthAggregation any): without a
+// minReadySeconds of one interval a node can lose the old pod before it has
+// found the new one healthy (zerodowntime.Timing.MinReadySecondsRequired).
+// Not in the default sweep: `make lab-one-batch`.
+const (
+	SweepOneReplica         = "4-readiness-gate one replica"
+	SweepOneReplicaMinReady = "4-readiness-gate one replica minReady"
+)
+
+// oneBatchIntervalSeconds is the one-batch configurations' health-check
+// interval: the ELB API allows 5..300 s; the LBC's 15 s default lines up
+// with its 15 s gate re-check, which hides most of the window (README,
+// "One batch"), so the next common setting up.
+const oneBatchIntervalSeconds = 30
+
 // SweepConfigs is every sweep configuration, in the order points roll.
-var SweepConfigs = []string{SweepStep3, SweepStep4, SweepZDA, SweepAllowance}
+var SweepConfigs = []string{SweepStep3, SweepStep4, SweepZDA, SweepAllowance, SweepOneReplica, SweepOneReplicaMinReady}
+
+// DefaultSweepConfigs are the configurations a sweep rolls when none are
+// named: the boundary's four.
+var DefaultSweepConfigs = SweepConfigs[:4]
 
 // allowanceSeconds is the larger allowance's zdt:deregistrationPropagationSeconds:
 // the LBC issue tracker's reports reach 40 s with rare 502s left (#2106), so
@@ -94,7 +118,7 @@ func ParseSweep(list string, configs []string, repeats int) ([]string, error) {
 		return nil, fmt.Errorf("sweep: --repeat %d: want at least 1", repeats)
 	}
 	if len(configs) == 0 {
-		configs = SweepConfigs
+		configs = DefaultSweepConfigs
 	}
 	for _, c := range configs {
 		if !slices.Contains(SweepConfigs, c) {
@@ -123,6 +147,10 @@ func (r *runner) sweepDeployer(config string) scenario.Deployer {
 		return r.fieldReport(scenario.StepPreStop)
 	case SweepStep4:
 		return r.fieldReport(scenario.StepReadinessGate)
+	case SweepOneReplica:
+		return r.oneReplica("one", 0)
+	case SweepOneReplicaMinReady:
+		return r.oneReplica("one-mr", oneBatchIntervalSeconds)
 	case SweepAllowance:
 		z := *r.zda
 		z.NS, z.IngressHost = allowanceNS, allowanceHost
@@ -151,4 +179,20 @@ func (r *runner) sweepPoint(ctx context.Context, name string, p SweepPoint) (sce
 	}
 	r.step.say("%s: model boundary %s", name, b)
 	return r.atPropagation(ctx, name, d, from, to, emulator.FixedPropagation(p.Propagation), b.SafePropagationSeconds)
+}
+
+// oneReplica is the field report's step 4 with one replica, a
+// oneBatchIntervalSeconds health check and the given minReadySeconds, in its
+// own namespace and host (suffix tells them apart).
+func (r *runner) oneReplica(suffix string, minReady int32) *scenario.FieldReport {
+	f := r.fieldReport(scenario.StepReadinessGate)
+	f.NS += "-" + suffix
+	f.IngressHost = "fr4-" + suffix + ".lab.local"
+	f.Edit = func(o *scenario.FieldReportObjects) {
+		one := int32(1)
+		o.Deployment.Spec.Replicas = &one
+		o.Deployment.Spec.MinReadySeconds = minReady
+		o.Ingress.Annotations[lbc.AnnotationHealthCheckInt] = strconv.Itoa(oneBatchIntervalSeconds)
+	}
+	return f
 }

@@ -22,8 +22,15 @@ func TestParseSweep(t *testing.T) {
 		t.Errorf("names\n got %s\nwant %s", got, want)
 	}
 	all, err := ParseSweep("5s", nil, 1)
-	if err != nil || len(all) != len(SweepConfigs) {
-		t.Errorf("no configuration given: %q, %v; want one point per configuration", all, err)
+	if err != nil || len(all) != len(DefaultSweepConfigs) {
+		t.Errorf("no configuration given: %q, %v; want one point per default configuration", all, err)
+	}
+	one, err := ParseSweep("2s", []string{SweepOneReplica, SweepOneReplicaMinReady}, 1)
+	if err != nil || len(one) != 2 {
+		t.Errorf("one-batch configurations: %q, %v; want two points", one, err)
+	}
+	if p, ok := ParseSweepScenario(one[1]); !ok || p.Config != SweepOneReplicaMinReady {
+		t.Errorf("ParseSweepScenario(%q) = %+v, %v", one[1], p, ok)
 	}
 	for _, bad := range []struct {
 		list    string

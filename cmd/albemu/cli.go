@@ -45,6 +45,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&s.RegistrationDelay, "registration-delay", s.RegistrationDelay, "endpoint seen -> health checks start")
 	fs.Var(&s.DeregistrationPropagation, "deregistration-propagation", "deregister call -> an ALB node sends no new requests: a duration, or min,mode,max (triangular, drawn per node)")
 	fs.IntVar(&s.ALBNodes, "alb-nodes", s.ALBNodes, "ALB nodes, each learning of deregistrations on its own")
+	fs.BoolVar(&s.PerNodeHealthChecks, "per-node-health-checks", s.PerNodeHealthChecks, "each ALB node checks each target on its own schedule and routes by its own view")
+	healthAggregation := fs.String("health-aggregation", string(s.HealthAggregation), "how the reported target state (the readiness gate) follows the nodes' views: any or all (UNCONFIRMED)")
 	fs.BoolVar(&s.CheckPhaseJitter, "check-phase-jitter", s.CheckPhaseJitter, "a new target's first check at a random point of the interval")
 	fs.BoolVar(&s.GateFollowsHealth, "gate-follows-health", s.GateFollowsHealth, "a True readiness gate flips back when the target turns unhealthy")
 	fs.Uint64Var(&s.Seed, "seed", s.Seed, "seed of the random draws (0: from the clock)")
@@ -75,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--log-level: %w", err)
 	}
 	s.WebhookFailurePolicy = admissionregistrationv1.FailurePolicyType(*failurePolicy)
+	s.HealthAggregation = emulator.HealthAggregation(*healthAggregation)
 	o.cfg.WebhookConfigurationName = o.webhookConfiguration
 	if err := s.Validate(); err != nil {
 		return o, err

@@ -43,6 +43,13 @@ func TestParseFlags(t *testing.T) {
 		{name: "kubeconfig required", args: nil, wantErr: "--kubeconfig is required"},
 		{name: "bad failure policy", args: []string{"--kubeconfig", "kc", "--webhook-failure-policy", "Sometimes"}, wantErr: "WebhookFailurePolicy"},
 		{name: "bad propagation", args: []string{"--kubeconfig", "kc", "--deregistration-propagation", "20s,10s,30s"}, wantErr: "min <= mode <= max"},
+		{name: "per-node checks off, all-node aggregation", args: []string{"--kubeconfig", "kc", "--per-node-health-checks=false", "--health-aggregation", "all"},
+			check: func(t *testing.T, o options) {
+				if o.settings.PerNodeHealthChecks || o.settings.HealthAggregation != emulator.AggregateAll {
+					t.Errorf("settings %+v", o.settings)
+				}
+			}},
+		{name: "bad aggregation", args: []string{"--kubeconfig", "kc", "--health-aggregation", "most"}, wantErr: "HealthAggregation"},
 		{name: "bad status", args: []string{"--kubeconfig", "kc", "--no-usable-target-status", "200"}, wantErr: "NoUsableTargetStatus"},
 		{name: "stray argument", args: []string{"--kubeconfig", "kc", "extra"}, wantErr: "unexpected arguments"},
 		{name: "bad log level", args: []string{"--kubeconfig", "kc", "--log-level", "loud"}, wantErr: "--log-level"},

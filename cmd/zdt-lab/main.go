@@ -58,6 +58,7 @@ func run() int {
 		tablePath   string
 		propagation time.Duration
 		lbcMode     string
+		checks      string
 	)
 	flag.StringVar(&opts.WorkDir, "work", "", "work directory holding all lab state (default <repo>/work/lab)")
 	flag.StringVar(&scenarios, "scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(lab.AllScenarios, ",")+")")
@@ -67,9 +68,10 @@ func run() int {
 	flag.DurationVar(&opts.ClosedLoop, "closed-loop", 0, "instead of the lab's open-loop mix, the field report's load: one GET at a time per path, the next this long after the previous one ended (the report's curl loop: 500ms)")
 	flag.DurationVar(&propagation, "propagation", 0, "run every scenario at this fixed emulated ALB propagation on every node instead of the evidence-based distribution (e.g. 8s, under the field report's 10 s preStop)")
 	flag.StringVar(&lbcMode, "lbc", "v3.5", "emulated LBC behaviour: v3.5 (reconciles on pod updates, since v3.4.0) or v2 (requeue and EndpointSlice/Service events only)")
+	flag.StringVar(&checks, "alb-health-checks", "per-node/any", "emulated ALB health checks: per-node/any (each node checks on its own; the gate turns True on the first node's pass), per-node/all (on every node's) or shared (one view for every node)")
 	flag.BoolVar(&opts.KeepCluster, "keep", false, "leave the cluster running afterwards (make lab-down stops it)")
 	flag.StringVar(&sweep, "sweep", "", "instead of the scenarios, roll each sweep configuration at each of these fixed propagations (e.g. 2s,5s,10s,30s,60s)")
-	flag.StringVar(&configs, "sweep-configs", "", "with --sweep: comma-separated configurations (default all: "+strings.Join(lab.SweepConfigs, ",")+")")
+	flag.StringVar(&configs, "sweep-configs", "", "with --sweep: comma-separated configurations (default: "+strings.Join(lab.DefaultSweepConfigs, ",")+"; also: "+strings.Join(lab.SweepConfigs[len(lab.DefaultSweepConfigs):], ",")+")")
 	flag.IntVar(&repeats, "repeat", 1, "with --sweep: rollouts per configuration and propagation")
 	flag.StringVar(&chartPath, "chart", "", "with --sweep: write the chart here, SVG or, for a .png name, PNG (default <work>/sweep.svg)")
 	flag.StringVar(&tablePath, "table", "", "with --sweep: also write the aggregated table (text) here")
@@ -86,14 +88,18 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "zdt-lab: --lbc %q: must be v3.5 or v2\n", lbcMode)
 		return 2
 	}
-	if propagation > 0 || lbcMode == "v2" {
-		s := lab.LabEmulatorSettings()
-		if propagation > 0 {
-			s.DeregistrationPropagation = emulator.FixedPropagation(propagation)
-		}
-		s.ReconcileOnPodEvents = lbcMode == "v3.5"
-		opts.Emulator = &s
+	perNode, aggregation, ok := parseHealthChecks(checks)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "zdt-lab: --alb-health-checks %q: must be per-node/any, per-node/all or shared\n", checks)
+		return 2
 	}
+	s := lab.LabEmulatorSettings()
+	if propagation > 0 {
+		s.DeregistrationPropagation = emulator.FixedPropagation(propagation)
+	}
+	s.ReconcileOnPodEvents = lbcMode == "v3.5"
+	s.PerNodeHealthChecks, s.HealthAggregation = perNode, aggregation
+	opts.Emulator = &s
 	if scenarios != "" {
 		opts.Scenarios = strings.Split(scenarios, ",")
 	}
@@ -192,4 +198,17 @@ func chartFormat(path string) string {
 		return "png"
 	}
 	return "svg"
+}
+
+// parseHealthChecks reads --alb-health-checks.
+func parseHealthChecks(v string) (perNode bool, how emulator.HealthAggregation, ok bool) {
+	switch v {
+	case "per-node/any":
+		return true, emulator.AggregateAny, true
+	case "per-node/all":
+		return true, emulator.AggregateAll, true
+	case "shared":
+		return false, emulator.AggregateAny, true
+	}
+	return false, "", false
 }

@@ -238,13 +238,22 @@ func (t Timing) MinDeregistrationDelaySeconds(preStopSeconds int) int {
 }
 
 // MinReadySecondsRequired is the shortest minReadySeconds that keeps old
-// pods until a new one has proved itself: one full readiness failure window,
-// and, with slow start, the whole ramp-up (the ALB sends a target in slow
-// start only a growing fraction of requests; ELB user guide, "Slow start
-// mode"), so an old pod never goes while its replacement cannot yet carry
-// its share.
+// pods until a new one has proved itself: one full readiness failure window;
+// with slow start, the whole ramp-up (the ALB sends a target in slow start
+// only a growing fraction of requests; ELB user guide, "Slow start mode"),
+// so an old pod never goes while its replacement cannot yet carry its share;
+// and one ALB health-check interval, so every ALB node has checked the new
+// pod before an old one goes. Each node checks each target on its own
+// schedule and routes only to targets it found healthy (ALB user guide,
+// "Health checks for Application Load Balancer target groups"), while the
+// readiness gate follows the one state DescribeTargetHealth reports, which
+// may turn healthy on the first node's pass (AWS documents no aggregation):
+// a node's own first pass can trail the gate by up to one interval. In a
+// rollout whose batch replaces every pod (replicas <= maxSurge, a single
+// replica) that node has no healthy target left meanwhile (502); the lab's
+// emulator shows it (lab/emulator PerNodeHealthChecks).
 func (t Timing) MinReadySecondsRequired() int {
-	return max(t.Readiness.PeriodSeconds*t.Readiness.FailureThreshold, t.SlowStartSeconds)
+	return max(t.Readiness.PeriodSeconds*t.Readiness.FailureThreshold, t.SlowStartSeconds, t.HealthCheckIntervalSeconds)
 }
 
 // MinKeepAliveSeconds is the shortest app keep-alive timeout that lets the

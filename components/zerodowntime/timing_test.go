@@ -50,7 +50,7 @@ func TestDeriveTable(t *testing.T) {
 				Liveness:                   Probe{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3, SuccessThreshold: 1},
 				HealthCheckIntervalSeconds: 15, HealthCheckTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 2,
 				PreStopSeconds: 40, DrainSeconds: 52, ShutdownTimeoutSeconds: 52, TerminationGracePeriodSeconds: 97, DeregistrationDelaySeconds: 92,
-				MinReadySeconds: 6, ProgressDeadlineSeconds: 2 * (150 + 30 + 45 + 6), TargetHealthySeconds: 45,
+				MinReadySeconds: 15, ProgressDeadlineSeconds: 2 * (150 + 30 + 45 + 15), TargetHealthySeconds: 45,
 			},
 		},
 		{
@@ -151,6 +151,8 @@ func checkInvariants(t *testing.T, in TimingArgs, req, prop int) {
 		t.Errorf("%+v: readiness %+v pulls a pod on one or two slow answers", in, tm.Readiness)
 	case tm.MinReadySeconds < tm.Readiness.PeriodSeconds*tm.Readiness.FailureThreshold:
 		t.Errorf("%+v: minReady %d shorter than the readiness failure window", in, tm.MinReadySeconds)
+	case tm.MinReadySeconds < tm.HealthCheckIntervalSeconds:
+		t.Errorf("%+v: minReady %d shorter than the ALB health-check interval %d: an ALB node may not have checked the new pod when an old one goes", in, tm.MinReadySeconds, tm.HealthCheckIntervalSeconds)
 	}
 }
 

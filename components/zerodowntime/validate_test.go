@@ -242,6 +242,15 @@ func TestWarnings(t *testing.T) {
 		{"keep-alive unknown", func(*Args) {}, []string{"Timing.AppKeepAliveSeconds, KeepAliveTimeoutEnv", "65s"}},
 		{"keep-alive from the environment", func(a *Args) { a.KeepAliveTimeoutEnv = "IDLE_TIMEOUT" }, nil},
 		{"keep-alive declared", func(a *Args) { a.Timing.AppKeepAliveSeconds = 75 }, nil},
+		{"one batch, minReady below the interval", func(a *Args) {
+			a.KeepAliveTimeoutEnv, a.MaxSurge, a.Timing.HealthCheckIntervalSeconds, a.Timing.MinReadySeconds = "IDLE", "100%", 15, 6
+		}, []string{"Timing.MinReadySeconds, Replicas, MaxSurge", "all 3 pod(s) in one batch", "(6 s)", "(15 s)", "sets 15 s"}},
+		{"one batch, minReady from the model", func(a *Args) {
+			a.KeepAliveTimeoutEnv, a.MaxSurge, a.Timing.HealthCheckIntervalSeconds = "IDLE", "100%", 15
+		}, nil},
+		{"two batches, minReady below the interval", func(a *Args) {
+			a.KeepAliveTimeoutEnv, a.MaxSurge, a.Timing.HealthCheckIntervalSeconds, a.Timing.MinReadySeconds = "IDLE", "2", 15, 6
+		}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

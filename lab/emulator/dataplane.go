@@ -233,11 +233,16 @@ func (d *DataPlane) forward(w http.ResponseWriter, r *http.Request, route Route,
 	idle := time.AfterFunc(route.IdleTimeout, func() { cancel(errIdleTimeout) })
 	defer idle.Stop()
 	traced := noSilentRetry(ctx, cancel)
+	start := time.Now()
 	resp, err := d.transport.RoundTrip(outboundRequest(traced, r, lease.Target))
 	if err != nil {
 		status, reason := classifyError(err, context.Cause(ctx), r.Context())
 		if status == 0 {
-			return // the client went away (the ALB logs 460)
+			// The client went away before the target answered: the ALB
+			// logs 460 in its access log.
+			d.log.Info("client closed the request", "status", 460, "targetGroup", route.TargetGroup.Name(),
+				"target", lease.Target.ID(), "path", r.URL.Path, "waited", time.Since(start).String())
+			return
 		}
 		d.reject(w, r, status, reason, route.TargetGroup.Name()+" "+lease.Target.ID())
 		return

@@ -48,6 +48,22 @@ type Settings struct {
 	// on their own schedule, not when the target registers. Default true.
 	CheckPhaseJitter bool
 
+	// PerNodeHealthChecks makes each of the ALBNodes check each target on
+	// its own schedule (its own phase within the interval, its own counters)
+	// and route by its own view: a node sends requests only to the targets
+	// it found healthy. Default true: ALB user guide, "Health checks for
+	// Application Load Balancer target groups" ("Each load balancer node
+	// checks the health of each target"; "Each load balancer node routes
+	// requests only to the healthy targets"). False shares one view.
+	PerNodeHealthChecks bool
+
+	// HealthAggregation is how the state the ELB API reports (and the LBC
+	// turns into the readiness gate) follows the nodes' views. UNCONFIRMED:
+	// AWS documents no aggregation. Default AggregateAny (healthy once one
+	// node finds it so), the reading least favourable to a rollout: the gate
+	// may turn True while another node has not checked the target yet.
+	HealthAggregation HealthAggregation
+
 	// Seed seeds the emulator's random draws (propagation, node choice,
 	// check phase); 0 seeds from the clock.
 	Seed uint64
@@ -159,6 +175,8 @@ func DefaultSettings() Settings {
 		DeregistrationPropagation:   Propagation{Min: 5 * time.Second, Mode: 10 * time.Second, Max: 25 * time.Second},
 		ALBNodes:                    3,
 		CheckPhaseJitter:            true,
+		PerNodeHealthChecks:         true,
+		HealthAggregation:           AggregateAny,
 		InitialHealthyAfterOneCheck: true,
 		DefaultDeregistrationDelay:  lbc.DefaultDeregistrationDelaySeconds * time.Second,
 		RequeueDuration:             15 * time.Second,
@@ -202,6 +220,9 @@ func (s Settings) Validate() error {
 	}
 	if s.ALBNodes < 1 {
 		errs = append(errs, fmt.Errorf("ALBNodes must be at least 1, got %d", s.ALBNodes))
+	}
+	if err := s.HealthAggregation.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("HealthAggregation: %w", err))
 	}
 	if s.NoUsableTargetStatus < 500 || s.NoUsableTargetStatus > 599 {
 		errs = append(errs, fmt.Errorf("NoUsableTargetStatus must be a 5xx status, got %d", s.NoUsableTargetStatus))

@@ -70,7 +70,9 @@ type HealthChecker func(ctx context.Context, target TargetSpec, hc HealthCheckCo
 type Probe struct {
 	Target      TargetSpec
 	HealthCheck HealthCheckConfig
-	seq         uint64
+	// Node is the ALB node that checks (0 when the nodes share one view).
+	Node int
+	seq  uint64
 }
 
 // TargetEvent reports a target state change.
@@ -99,6 +101,9 @@ type TargetStatus struct {
 	ReceivesNewRequests bool `json:"receivesNewRequests"`
 	RoutingNodes        int  `json:"routingNodes"`
 	InFlight            int  `json:"inFlight"`
+	// NodeStates is each ALB node's own view of the target with
+	// Settings.PerNodeHealthChecks (State is what the ELB API reports).
+	NodeStates []State `json:"nodeStates,omitempty"`
 }
 
 // TargetGroup is the pure state machine of one ALB target group: registration,
@@ -127,18 +132,12 @@ type target struct {
 	description string
 	since       time.Time
 
-	checksStartAt time.Time // registration complete: checks start
-	nextCheck     time.Time
-	checking      bool
-	probeSeq      uint64
-	passes        int
-	failures      int
+	// views are the ALB nodes' health checks (nodeview.go): one per node
+	// with Settings.PerNodeHealthChecks, else one that every node shares.
+	// state above is what the ELB API reports (aggregate).
+	views []nodeView
 
 	deregistering bool
-	// routeState is the health state ALB nodes that have not yet learned of
-	// the deregistration route by (state shows draining at once, as the ELB
-	// API does).
-	routeState    State
 	stopRoutingAt []time.Time // per ALB node: the deregistration has propagated
 	removeAt      time.Time   // deregistration delay ends (from the deregister call)
 	cut           bool        // in-flight requests were cut at removeAt
@@ -278,12 +277,7 @@ func (g *TargetGroup) registerLocked(ev *eventBuffer, id string, spec TargetSpec
 	t.spec = spec
 	t.deregistering, t.cut = false, false
 	t.stopRoutingAt, t.removeAt = nil, time.Time{}
-	t.passes, t.failures, t.checking = 0, 0, false
-	t.checksStartAt = now.Add(g.settings.RegistrationDelay)
-	if g.settings.CheckPhaseJitter && g.config.HealthCheck.Interval > 0 {
-		t.checksStartAt = t.checksStartAt.Add(time.Duration(g.rng.Int64N(int64(g.config.HealthCheck.Interval))))
-	}
-	t.nextCheck = t.checksStartAt
+	t.views = g.newViews(now)
 	g.transition(ev, t, StateInitial, ReasonRegistrationInProgress, DescRegistrationInProgress, now)
 }
 
@@ -294,16 +288,15 @@ func (g *TargetGroup) registerLocked(ev *eventBuffer, id string, spec TargetSpec
 // still in flight when it ends are cut (Advance).
 func (g *TargetGroup) deregisterLocked(ev *eventBuffer, t *target, now time.Time) {
 	t.deregistering, t.cut = true, false
-	t.routeState = t.state
-	if t.routeState == StateDraining || t.routeState == StateRemoved {
-		t.routeState = StateUnhealthy
+	for i := range t.views {
+		v := &t.views[i]
+		v.routeState, v.checking = v.state, false
 	}
 	t.stopRoutingAt = make([]time.Time, g.nodes())
 	for n := range t.stopRoutingAt {
 		t.stopRoutingAt[n] = now.Add(g.settings.DeregistrationPropagation.Draw(g.rng))
 	}
 	t.removeAt = now.Add(g.config.DeregistrationDelay)
-	t.checking = false
 	g.startDrainLocked(t, now)
 	g.transition(ev, t, StateDraining, ReasonDeregistrationInProgress, DescDeregistrationInProgress, now)
 }
@@ -334,39 +327,56 @@ func (g *TargetGroup) Advance() []Probe {
 	var ev eventBuffer
 	var probes []Probe
 	for _, id := range g.sortedIDsLocked() {
-		t := g.targets[id]
-		if p, ok := g.advanceTargetLocked(&ev, t, now); ok {
-			probes = append(probes, p)
-		}
+		probes = append(probes, g.advanceTargetLocked(&ev, g.targets[id], now)...)
 	}
 	g.mu.Unlock()
 	g.emit(ev)
 	return probes
 }
 
-func (g *TargetGroup) advanceTargetLocked(ev *eventBuffer, t *target, now time.Time) (Probe, bool) {
+func (g *TargetGroup) advanceTargetLocked(ev *eventBuffer, t *target, now time.Time) []Probe {
 	if t.deregistering {
 		g.advanceDeregistrationLocked(ev, t, now)
+		return nil
+	}
+	var probes []Probe
+	for n := range t.views {
+		if p, ok := g.advanceViewLocked(t, n, now); ok {
+			probes = append(probes, p)
+		}
+	}
+	g.aggregateLocked(ev, t, now)
+	return probes
+}
+
+// advanceViewLocked starts node n's checks of t when they are due and
+// returns its probe, if one is due; checks of one view never overlap.
+func (g *TargetGroup) advanceViewLocked(t *target, n int, now time.Time) (Probe, bool) {
+	v := &t.views[n]
+	if now.Before(v.checksStartAt) {
 		return Probe{}, false
 	}
-	if now.Before(t.checksStartAt) {
-		return Probe{}, false
+	if v.reason == ReasonRegistrationInProgress {
+		v.reason, v.description = ReasonInitialHealthChecking, DescInitialHealthChecking
 	}
-	if t.reason == ReasonRegistrationInProgress {
-		g.transition(ev, t, StateInitial, ReasonInitialHealthChecking, DescInitialHealthChecking, now)
-	}
-	if t.checking || now.Before(t.nextCheck) {
+	if v.checking || now.Before(v.nextCheck) {
 		return Probe{}, false
 	}
 	interval := g.config.HealthCheck.Interval
-	t.nextCheck = t.nextCheck.Add(interval)
-	if !t.nextCheck.After(now) {
+	v.nextCheck = v.nextCheck.Add(interval)
+	if !v.nextCheck.After(now) {
 		// Advance was late (more than an interval): no burst of checks.
-		t.nextCheck = now.Add(interval)
+		v.nextCheck = now.Add(interval)
 	}
 	g.seq++
-	t.checking, t.probeSeq = true, g.seq
-	return Probe{Target: t.spec, HealthCheck: g.config.HealthCheck, seq: g.seq}, true
+	v.checking, v.probeSeq = true, g.seq
+	return Probe{Target: t.spec, HealthCheck: g.config.HealthCheck, Node: n, seq: g.seq}, true
+}
+
+// aggregateLocked moves t's reported state to what its views add up to.
+func (g *TargetGroup) aggregateLocked(ev *eventBuffer, t *target, now time.Time) {
+	state, reason, desc := aggregate(t.views, g.settings.HealthAggregation)
+	g.transition(ev, t, state, reason, desc, now)
 }
 
 // advanceDeregistrationLocked ends the deregistration delay (cutting the
@@ -402,35 +412,15 @@ func (g *TargetGroup) removeLocked(ev *eventBuffer, t *target, now time.Time) {
 func (g *TargetGroup) RecordResult(p Probe, r CheckResult) {
 	g.mu.Lock()
 	var ev eventBuffer
-	if t, ok := g.targets[p.Target.ID()]; ok && t.checking && t.probeSeq == p.seq && !t.deregistering {
-		t.checking = false
-		g.applyResultLocked(&ev, t, r, g.clock.Now())
+	if t, ok := g.targets[p.Target.ID()]; ok && !t.deregistering && p.Node < len(t.views) {
+		if v := &t.views[p.Node]; v.checking && v.probeSeq == p.seq {
+			v.checking = false
+			v.applyResult(r, g.config.HealthCheck, g.settings.InitialHealthyAfterOneCheck)
+			g.aggregateLocked(&ev, t, g.clock.Now())
+		}
 	}
 	g.mu.Unlock()
 	g.emit(ev)
-}
-
-func (g *TargetGroup) applyResultLocked(ev *eventBuffer, t *target, r CheckResult, now time.Time) {
-	hc := g.config.HealthCheck
-	if r.Healthy {
-		t.passes, t.failures = t.passes+1, 0
-		need := hc.HealthyThreshold
-		if t.state == StateInitial && g.settings.InitialHealthyAfterOneCheck {
-			need = 1
-		}
-		if t.state != StateHealthy && t.passes >= need {
-			g.transition(ev, t, StateHealthy, "", "", now)
-		}
-		return
-	}
-	t.failures, t.passes = t.failures+1, 0
-	switch {
-	case t.state == StateUnhealthy:
-		// Keep the latest failure's reason.
-		g.transition(ev, t, StateUnhealthy, r.Reason, r.Description, now)
-	case t.failures >= hc.UnhealthyThreshold:
-		g.transition(ev, t, StateUnhealthy, r.Reason, r.Description, now)
-	}
 }
 
 // Sync advances the group and runs the due health checks inline with check.
@@ -478,12 +468,12 @@ func (g *TargetGroup) routableLocked(n int, now time.Time) ([]*target, int) {
 	var healthy, unhealthy, initial []*target
 	for _, id := range g.sortedIDsLocked() {
 		t := g.targets[id]
-		state := t.state
+		state := t.viewOf(n).state
 		if t.deregistering {
 			if !t.routesOn(n, now) {
 				continue
 			}
-			state = t.routeState
+			state = t.viewOf(n).routeState
 		}
 		switch state {
 		case StateHealthy:
@@ -566,7 +556,7 @@ func (g *TargetGroup) Targets() []TargetStatus {
 		out = append(out, TargetStatus{
 			Target: t.spec, ID: id, State: t.state, Reason: t.reason, Description: t.description,
 			Since: t.since, Deregistering: t.deregistering, ReceivesNewRequests: routing[t] > 0,
-			RoutingNodes: routing[t], InFlight: t.inFlight,
+			RoutingNodes: routing[t], InFlight: t.inFlight, NodeStates: nodeStates(t),
 		})
 	}
 	return out

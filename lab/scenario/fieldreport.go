@@ -141,6 +141,9 @@ type FieldReport struct {
 	NS   string
 	// IngressHost routes the emulated ALB to this scenario.
 	IngressHost string
+	// Edit, when set, changes the step's objects before they are applied
+	// (a variant of the report's manifests, e.g. one replica).
+	Edit func(*FieldReportObjects)
 }
 
 // Deploy applies the step's manifests with the given version's image.
@@ -150,6 +153,9 @@ func (f *FieldReport) Deploy(ctx context.Context, version string) error {
 		return fmt.Errorf("no image for version %q", version)
 	}
 	objs := FieldReportManifests(f.Step, f.NS, image, version, f.IngressHost, f.Env.BootSeconds)
+	if f.Edit != nil {
+		f.Edit(&objs)
+	}
 	return applyFieldReport(ctx, f.Env.Client, objs)
 }
 

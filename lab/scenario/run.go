@@ -53,6 +53,9 @@ type Env struct {
 	Propagation string
 	// LBC names the emulated LBC's behaviour (v3.5 or v2), for the report.
 	LBC string
+	// HealthChecks names the emulated ALB's health checks (per-node/any,
+	// per-node/all or shared), for the report.
+	HealthChecks string
 	// Log receives progress lines a person can read.
 	Log io.Writer
 }
@@ -86,6 +89,10 @@ type Result struct {
 	// LBC is the emulated LBC behaviour the row was measured with (v3.5:
 	// reconciles on pod events; v2: requeue and EndpointSlice events only).
 	LBC string `json:"lbc,omitempty"`
+	// HealthChecks is how the emulated ALB checked targets: per-node/any
+	// (each node on its own, the gate on the first node's pass),
+	// per-node/all or shared (one view for every node).
+	HealthChecks string `json:"healthChecks,omitempty"`
 	// RolloutSeconds runs from the start of the v2 deploy until no old pod
 	// is left.
 	RolloutSeconds float64 `json:"rolloutSeconds"`
@@ -165,7 +172,7 @@ type Action struct {
 // stop the load. Every measurement of the lab goes through here, so each
 // ends by the same rule.
 func UnderLoad(ctx context.Context, env Env, name string, d Deployer, from string, alreadyDeployed bool, act Action) (Result, error) {
-	res := Result{Name: name, Propagation: env.Propagation, LBC: env.LBC}
+	res := Result{Name: name, Propagation: env.Propagation, LBC: env.LBC, HealthChecks: env.HealthChecks}
 	targets, err := prepare(ctx, env, name, d, from, alreadyDeployed)
 	if err != nil {
 		return res, err

@@ -239,7 +239,32 @@ func prepare(ctx context.Context, env Env, name string, d Deployer, from string,
 			return nil, fmt.Errorf("%s: %s never served on the %s path: %w", name, from, t.Name, err)
 		}
 	}
+	if err := waitALBSettled(ctx, env.ALB, env.RolloutTimeout); err != nil {
+		return nil, fmt.Errorf("%s: before the load: %w", name, err)
+	}
 	return targets, nil
+}
+
+// waitALBSettled waits until the emulated ALB (nil: none) neither routes to
+// a deregistered target on any node nor drains one with requests in flight,
+// so that a measurement starts from a settled ALB. Deploying `from` can
+// itself be a rollout (an app left at another version by an earlier run):
+// its old targets would otherwise still be routed when the load starts, and
+// their failures counted against the rollout being measured.
+func waitALBSettled(ctx context.Context, alb Settler, timeout time.Duration) error {
+	if alb == nil {
+		return nil
+	}
+	last := ""
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+		ok, why := alb.Settled()
+		last = why
+		return ok, nil
+	})
+	if err != nil {
+		return fmt.Errorf("the ALB never settled (%s): %w", last, err)
+	}
+	return nil
 }
 
 // load is the verifier running on every path.

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +129,34 @@ func TestSettledWaitsForALongRequestsFailure(t *testing.T) {
 	}
 	if got := end(env.Timeout); got.After(visible) {
 		t.Errorf("with the short requests' timeout the rule ended at +%s; the test no longer tells the two apart", got.Sub(t0))
+	}
+}
+
+// countingALB settles after a number of Settled calls.
+type countingALB struct{ calls, settleAfter *int }
+
+func (c countingALB) Settled() (bool, string) {
+	*c.calls++
+	if *c.calls <= *c.settleAfter {
+		return false, "10.0.0.1:8080: deregistered, still routed by 2 ALB node(s)"
+	}
+	return true, ""
+}
+
+// TestLoadStartsOnlyOnASettledALB: the wait before a measurement's load
+// returns once the ALB has settled, and fails, naming what is not done, when
+// it never does.
+func TestLoadStartsOnlyOnASettledALB(t *testing.T) {
+	calls, after := 0, 3
+	if err := waitALBSettled(context.Background(), countingALB{&calls, &after}, 5*time.Second); err != nil || calls != 4 {
+		t.Fatalf("settling ALB: err %v after %d calls, want nil after 4", err, calls)
+	}
+	calls, after = 0, 1<<30
+	err := waitALBSettled(context.Background(), countingALB{&calls, &after}, 500*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "still routed by 2 ALB node(s)") {
+		t.Fatalf("never settling ALB: err %v, want one naming the routed target", err)
+	}
+	if err := waitALBSettled(context.Background(), nil, time.Second); err != nil {
+		t.Fatalf("no ALB: %v", err)
 	}
 }

@@ -152,16 +152,16 @@ func checkMinReady(a *App) []Finding {
 	}
 	n := a.replicas()
 	surge, unavailable, err := ResolvedStrategy(a.Deployment, n)
-	if err != nil || zerodowntime.RolloutBatches(n, surge, unavailable) > 1 {
+	if err != nil {
 		return nil // strategy reports a bad strategy
 	}
-	minReady := int(a.Deployment.Spec.MinReadySeconds)
+	batches, minReady := zerodowntime.RolloutBatches(n, surge, unavailable), int(a.Deployment.Spec.MinReadySeconds)
 	for _, b := range a.ipBackends() {
 		if b.Ingress == nil {
 			continue // a TGB's health check lives on the target group in AWS
 		}
 		hc, _ := parseHealthCheck(b) // alb-health-check reports bad annotations
-		if minReady >= hc.interval {
+		if zerodowntime.EveryALBNodeChecksBeforeOldPodsGo(batches, minReady, hc.interval) {
 			continue
 		}
 		return []Finding{a.deployFinding(SeverityWarning, MechanismNoHealthyTarget, "spec.minReadySeconds",

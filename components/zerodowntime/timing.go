@@ -256,6 +256,17 @@ func (t Timing) MinReadySecondsRequired() int {
 	return max(t.Readiness.PeriodSeconds*t.Readiness.FailureThreshold, t.SlowStartSeconds, t.HealthCheckIntervalSeconds)
 }
 
+// EveryALBNodeChecksBeforeOldPodsGo tells whether a rollout in the given
+// number of batches, with this minReadySeconds and ALB health-check
+// interval, keeps an old pod until every ALB node has checked a new one:
+// always with more than one batch (each node keeps the previous batch's
+// pods), else only when minReadySeconds covers one interval
+// (MinReadySecondsRequired says why). The component's preview warning and
+// zdt check's min-ready rule both ask it.
+func EveryALBNodeChecksBeforeOldPodsGo(batches, minReadySeconds, healthCheckIntervalSeconds int) bool {
+	return batches > 1 || minReadySeconds >= healthCheckIntervalSeconds
+}
+
 // MinKeepAliveSeconds is the shortest app keep-alive timeout that lets the
 // ALB, not the app, close idle connections.
 func (t Timing) MinKeepAliveSeconds() int {

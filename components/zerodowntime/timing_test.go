@@ -245,3 +245,19 @@ func TestSafePropagationSeconds(t *testing.T) {
 		t.Errorf("preStop 30, delay 20, requests 10 s: boundary %d, want 10", got)
 	}
 }
+
+func TestEveryALBNodeChecksBeforeOldPodsGo(t *testing.T) {
+	for _, tc := range []struct {
+		batches, minReady, interval int
+		want                        bool
+	}{
+		{batches: 2, minReady: 0, interval: 30, want: true}, // the previous batch's pods stay
+		{batches: 1, minReady: 30, interval: 30, want: true},
+		{batches: 1, minReady: 29, interval: 30, want: false},
+		{batches: 1, minReady: 6, interval: 5, want: true}, // the component's defaults
+	} {
+		if got := EveryALBNodeChecksBeforeOldPodsGo(tc.batches, tc.minReady, tc.interval); got != tc.want {
+			t.Errorf("batches %d, minReady %d, interval %d: got %v, want %v", tc.batches, tc.minReady, tc.interval, got, tc.want)
+		}
+	}
+}

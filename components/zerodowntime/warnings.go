@@ -47,7 +47,7 @@ func warnKeepAliveUndeclared(a Args, t Timing) string {
 // it does not document.
 func warnOneBatchBeforeEveryNodeChecked(a Args, t Timing) string {
 	surge, err := resolveSurge(a.MaxSurge, a.Replicas)
-	if err != nil || Batches(a.Replicas, surge) > 1 || t.MinReadySeconds >= t.HealthCheckIntervalSeconds {
+	if err != nil || EveryALBNodeChecksBeforeOldPodsGo(Batches(a.Replicas, surge), t.MinReadySeconds, t.HealthCheckIntervalSeconds) {
 		return ""
 	}
 	return fmt.Sprintf("Timing.MinReadySeconds, Replicas, MaxSurge: every rollout replaces all %d pod(s) in one batch and minReadySeconds (%d s) "+
